@@ -1,0 +1,268 @@
+"""Certificates: immutable records of a counterexample, and their JSON form (schema v1).
+
+A certificate states a claim about (X, Z) and an operator: X is a spurious
+second-order critical point (``claim = "second_order_critical"``) or a strict spurious
+local minimum (``"strict_local_min"``, with margin μ > 0) of ``f(U) = ‖A(UUᵀ − ZZᵀ)‖²``,
+and the operator is δ-RIP with scale γ.  On disk it is JSON validated against
+``ripcert/schema/certificate-v1.json``; floats round-trip exactly (shortest repr), a
+``sha256`` of the canonical payload detects corruption, and writes are atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import CertificateFormatError
+from .operator import KernelOperator, LiftedOperator, Operator, SensingOperator
+from .vectorization import CONVENTION
+
+SCHEMA_ID = "ripcert-certificate-v1"
+CLAIMS = ("second_order_critical", "strict_local_min")
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The JSON Schema of certificate version 1, as shipped in the package."""
+    text = resources.files("ripcert").joinpath("schema/certificate-v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _tolist(a: np.ndarray) -> list:
+    return np.asarray(a, dtype=float).tolist()
+
+
+def operator_to_dict(op: Operator, sensing: np.ndarray | None = None) -> dict:
+    """JSON form of an operator; ``sensing`` adds an explicit copy of its sensing matrices."""
+    out: dict[str, Any] = {"convention": CONVENTION}
+    if isinstance(op, LiftedOperator):
+        out.update(form="lifted", basis=_tolist(op.basis), kernel=_tolist(op.kernel))
+    elif isinstance(op, KernelOperator):
+        out.update(form="kernel", kernel=_tolist(op.kernel))
+    elif isinstance(op, SensingOperator):
+        out.update(form="sensing")
+        sensing = op.matrices
+    else:  # pragma: no cover - exhaustive over Operator
+        raise TypeError(type(op))
+    if sensing is not None:
+        out["sensing_matrices"] = _tolist(sensing)
+    return out
+
+
+def _array(obj: Any, name: str, ndim: int) -> np.ndarray:
+    try:
+        a = np.array(obj, dtype=float)
+    except (TypeError, ValueError):
+        raise CertificateFormatError(f"{name} is not a rectangular numeric array") from None
+    if a.ndim != ndim:
+        raise CertificateFormatError(f"{name} must have {ndim} dimensions, has {a.ndim}")
+    if not np.all(np.isfinite(a)):
+        raise CertificateFormatError(f"{name} contains NaN or Inf")
+    return a
+
+
+def operator_from_dict(d: dict) -> tuple[Operator, np.ndarray | None]:
+    """Inverse of :func:`operator_to_dict`: the operator and the explicit copy (or None)."""
+    sensing = d.get("sensing_matrices")
+    sens = _array(sensing, "operator.sensing_matrices", 3) if sensing is not None else None
+    form = d["form"]
+    if form == "lifted":
+        op: Operator = LiftedOperator(
+            basis=_array(d["basis"], "operator.basis", 2),
+            kernel=_array(d["kernel"], "operator.kernel", 2),
+        )
+    elif form == "kernel":
+        op = KernelOperator(kernel=_array(d["kernel"], "operator.kernel", 2))
+    else:
+        op, sens = SensingOperator(matrices=sens), None
+    return op, sens
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A counterexample: (X, Z), the operator, its RIP constant δ (scale γ) and the claim.
+
+    ``extra`` holds optional sections (``description``, ``exact``, ``dual``) verbatim.
+    """
+
+    x: np.ndarray
+    z: np.ndarray
+    delta: float
+    scale: float
+    claim: str
+    margin: float
+    operator: Operator
+    sensing_matrices: np.ndarray | None = None
+    solver: dict | None = None
+    ripcert_version: str = ""
+    created: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def r(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def r_star(self) -> int:
+        return self.z.shape[1]
+
+    def with_extra(self, **sections: Any) -> Certificate:
+        """A copy with extra top-level sections (e.g. ``exact=…``, ``dual=…``)."""
+        return replace(self, extra={**self.extra, **sections})
+
+    # -- JSON ---------------------------------------------------------------
+    def payload(self) -> dict:
+        """The JSON object without its hash."""
+        out: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "x": _tolist(self.x),
+            "z": _tolist(self.z),
+            "delta": float(self.delta),
+            "scale": float(self.scale),
+            "claim": self.claim,
+            "margin": float(self.margin),
+            "operator": operator_to_dict(self.operator, self.sensing_matrices),
+        }
+        if self.solver is not None:
+            out["solver"] = self.solver
+        if self.ripcert_version:
+            out["ripcert_version"] = self.ripcert_version
+        if self.created:
+            out["created"] = self.created
+        out.update(self.extra)
+        return out
+
+    def to_dict(self) -> dict:
+        p = self.payload()
+        return {**p, "sha256": payload_hash(p)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write atomically (temporary file in the same folder, then rename)."""
+        return atomic_write_text(path, self.to_json())
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Certificate:
+        """Validate (schema, hash, shapes, finiteness) and build; CertificateFormatError if not."""
+        validate_dict(d)
+        x = _array(d["x"], "x", 2)
+        z = _array(d["z"], "z", 2)
+        op, sens = operator_from_dict(d["operator"])
+        if op.n != x.shape[0] or z.shape[0] != x.shape[0]:
+            raise CertificateFormatError(
+                f"shapes disagree: x is {x.shape}, z is {z.shape}, operator acts on n = {op.n}"
+            )
+        if sens is not None and sens.shape[1:] != (op.n, op.n):
+            raise CertificateFormatError("operator.sensing_matrices have the wrong shape")
+        known = {"schema", "x", "z", "delta", "scale", "claim", "margin", "operator"}
+        known |= {"solver", "ripcert_version", "created", "sha256"}
+        lo, hi = op.spectrum_bounds()
+        scale = d.get("scale", 2.0 / (lo + hi) if lo + hi > 0 else 1.0)
+        return cls(
+            x=x,
+            z=z,
+            delta=float(d["delta"]),
+            scale=float(scale),
+            claim=d["claim"],
+            margin=float(d.get("margin", 0.0)),
+            operator=op,
+            sensing_matrices=sens,
+            solver=d.get("solver"),
+            ripcert_version=d.get("ripcert_version", ""),
+            created=d.get("created", ""),
+            extra={k: v for k, v in d.items() if k not in known},
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Certificate:
+        return cls.from_dict(parse_json(text))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Certificate:
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CertificateFormatError(f"cannot read {path}: {exc}") from None
+        return cls.from_json(text)
+
+
+def _reject_constant(name: str) -> None:
+    raise CertificateFormatError(f"non-finite number {name} in JSON")
+
+
+def parse_json(text: str) -> dict:
+    """Parse certificate JSON, rejecting NaN/Infinity and non-objects."""
+    try:
+        d = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise CertificateFormatError(f"malformed JSON: {exc}") from None
+    if not isinstance(d, dict):
+        raise CertificateFormatError("a certificate must be a JSON object")
+    return d
+
+
+def canonical_json(payload: dict) -> str:
+    """Canonical serialisation hashed by :func:`payload_hash` (sorted keys, no spaces)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def payload_hash(payload: dict) -> str:
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def validate_dict(d: dict) -> None:
+    """Schema and hash checks; raises CertificateFormatError with a one-line reason."""
+    import jsonschema
+
+    if d.get("schema") != SCHEMA_ID:
+        raise CertificateFormatError(
+            f"unknown certificate schema {d.get('schema')!r} (this ripcert reads {SCHEMA_ID!r})"
+        )
+    try:
+        jsonschema.validate(d, schema())
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise CertificateFormatError(f"schema violation at {where}: {exc.message[:200]}") from None
+    if "sha256" in d:
+        body = {k: v for k, v in d.items() if k != "sha256"}
+        if payload_hash(body) != d["sha256"]:
+            raise CertificateFormatError(
+                "sha256 mismatch: the certificate was modified or corrupted"
+            )
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: never half-written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()

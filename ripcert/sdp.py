@@ -1,0 +1,188 @@
+"""The counterexample SDP (MATH.md §3; Zhang, Josz, Sojoudi, Lavaei, NeurIPS 2018;
+Zhang, Sojoudi, Lavaei, JMLR 2019)::
+
+    η*(X, Z) = max η  over η, H ∈ S^{n(n+1)/2}
+               s.t.  𝒳ᵀ H e = 0                                   (first order)
+                     𝒳ᵀ H 𝒳 + 2 I_r ⊗ mat(He) ⪰ μ·‖ZZᵀ‖_F·Π        (second order, margin μ)
+                     η I ⪯ H ⪯ I                                      (RIP, η-form)
+
+and ``δ* = (1−η*)/(1+η*)`` with scale ``γ = 2/(1+η*)``.  ``Π`` is the projector onto
+the complement of the symmetry directions ``{XΩ}``.  The bracket is ``½∇²f`` for the
+operator normalised to ``λ_max(H) = 1``, so the margin reads
+``½∇²f̂(X) ⪰ μ‖ZZᵀ‖_F`` off the symmetry directions, with ``f̂ = f/λ_max(H)``
+(MATH.md: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025).  Clarabel is the default solver, SCS the alternative; a solve whose status
+is not ``optimal`` or whose residuals are too large is retried with the other solver
+and then reported as a :class:`~ripcert.errors.SolverError`, never returned.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+
+from .errors import InvalidInputError, SolverError
+from .landscape import complement_projector, curvature_basis, lift_map, residual
+from .problem import CounterexampleProblem, outer_fro
+from .vectorization import sdim, smat
+
+SOLVERS = ("clarabel", "scs")
+
+#: residuals above these (relative) values make a solve "inaccurate"
+FOC_TOL = 1e-6
+PSD_TOL = 1e-6
+
+_SOLVER_OPTIONS = {
+    "clarabel": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10},
+    "scs": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
+}
+
+
+@dataclass(frozen=True)
+class SolverReport:
+    """What the solver did: name, version, status, our own residuals, wall time."""
+
+    name: str
+    version: str
+    status: str
+    seconds: float
+    iterations: int | None
+    residuals: dict[str, float] = field(default_factory=dict)
+    attempts: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "status": self.status,
+            "seconds": self.seconds,
+            "iterations": self.iterations,
+            "residuals": dict(self.residuals),
+            "attempts": list(self.attempts),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SolverReport:
+        return cls(
+            name=d["name"],
+            version=d.get("version", ""),
+            status=d["status"],
+            seconds=float(d.get("seconds", 0.0)),
+            iterations=d.get("iterations"),
+            residuals=dict(d.get("residuals", {})),
+            attempts=tuple(d.get("attempts", ())),
+        )
+
+
+@dataclass(frozen=True)
+class SDPSolution:
+    """Optimal kernel ``H`` (η-form: ``ηI ⪯ H ⪯ I``) of a problem, with its solver report."""
+
+    kernel: np.ndarray
+    eta: float
+    report: SolverReport
+
+
+def _solver_version(name: str) -> str:
+    try:
+        if name == "clarabel":
+            import clarabel
+
+            return getattr(clarabel, "__version__", "unknown")
+        import scs
+
+        return getattr(scs, "__version__", "unknown")
+    except ImportError:  # pragma: no cover - both are hard dependencies
+        return "missing"
+
+
+def residuals(problem: CounterexampleProblem, kernel: np.ndarray, eta: float) -> dict[str, float]:
+    """Residuals of a candidate kernel against the three SDP constraints, relative to scale."""
+    x, z = problem.x, problem.z
+    e = residual(x, z)
+    lx = lift_map(x)
+    he = kernel @ e
+    scale = outer_fro(z)
+    foc = np.linalg.norm(lx.T @ he) / (np.linalg.norm(lx, 2) * np.linalg.norm(he) + 1e-300)
+    bracket = lx.T @ kernel @ lx + 2.0 * np.kron(np.eye(problem.r), smat(he))
+    target = problem.margin * scale * complement_projector(x)
+    soc = np.linalg.eigvalsh(bracket - target)[0] / max(np.linalg.norm(bracket, 2), 1e-300)
+    ev = np.linalg.eigvalsh(kernel)
+    return {
+        "first_order_rel": float(foc),
+        "second_order_min_eig_rel": float(soc),
+        "rip_lower_violation": float(max(0.0, eta - ev[0])),
+        "rip_upper_violation": float(max(0.0, ev[-1] - 1.0)),
+    }
+
+
+def build(problem: CounterexampleProblem) -> tuple[cp.Problem, cp.Variable, cp.Variable]:
+    """The cvxpy problem of the module docstring, with variables ``(H, η)``."""
+    x, z = problem.x, problem.z
+    n, r = x.shape
+    d = sdim(n)
+    p = n * r
+    e = residual(x, z)
+    lx = lift_map(x)
+    curv = curvature_basis(n, r).reshape(p * p, d)
+    scale = outer_fro(z)
+
+    h = cp.Variable((d, d), symmetric=True, name="H")
+    eta = cp.Variable(name="eta")
+    he = h @ e
+    bracket = lx.T @ h @ lx + 2.0 * cp.reshape(curv @ he, (p, p), order="C")
+    bracket = 0.5 * (bracket + bracket.T)
+    cons = [lx.T @ he == 0, h >> eta * np.eye(d), h << np.eye(d)]
+    if problem.margin > 0:
+        cons.append(bracket >> problem.margin * scale * complement_projector(x))
+    else:
+        cons.append(bracket >> 0)
+    return cp.Problem(cp.Maximize(eta), cons), h, eta
+
+
+def solve(problem: CounterexampleProblem, solver: str = "clarabel") -> SDPSolution:
+    """Solve the SDP, falling back to the other solver; raise SolverError if both fail."""
+    solver = solver.lower()
+    if solver not in SOLVERS:
+        raise InvalidInputError(f"unknown solver {solver!r}; choose from {', '.join(SOLVERS)}")
+    order = [solver] + [s for s in SOLVERS if s != solver]
+    prob, h, eta = build(problem)
+    attempts: list[str] = []
+    for name in order:
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                prob.solve(solver=name.upper(), **_SOLVER_OPTIONS[name])
+        except cp.error.SolverError as exc:
+            attempts.append(f"{name}: error ({exc})")
+            continue
+        seconds = time.perf_counter() - t0
+        status = prob.status
+        if status != cp.OPTIMAL or h.value is None:
+            attempts.append(f"{name}: {status}")
+            continue
+        kern = 0.5 * (h.value + h.value.T)
+        eval_ = float(eta.value)
+        res = residuals(problem, kern, eval_)
+        ok = res["first_order_rel"] <= FOC_TOL and res["second_order_min_eig_rel"] >= -PSD_TOL
+        ok = ok and max(res["rip_lower_violation"], res["rip_upper_violation"]) <= PSD_TOL
+        if not ok:
+            attempts.append(f"{name}: optimal but residuals too large {res}")
+            continue
+        attempts.append(f"{name}: {status}")
+        stats = prob.solver_stats
+        report = SolverReport(
+            name=name,
+            version=_solver_version(name),
+            status=status,
+            seconds=seconds,
+            iterations=getattr(stats, "num_iters", None),
+            residuals=res,
+            attempts=tuple(attempts),
+        )
+        return SDPSolution(kernel=kern, eta=eval_, report=report)
+    raise SolverError("SDP not solved accurately: " + "; ".join(attempts))
