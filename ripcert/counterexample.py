@@ -14,7 +14,7 @@ from .problem import CounterexampleProblem
 from .reduction import Normalize, SpanReduction
 from .sdp import SDPSolution, solve
 
-#: SDP optima with δ* above this are reported as "no counterexample with δ < 1"
+#: kernels with ℓ/L at or below this are reported as "no counterexample with δ < 1"
 DELTA_ONE_TOL = 1e-7
 #: certificates for n up to this carry an explicit copy of their sensing matrices
 EXPLICIT_SENSING_MAX_N = 6

@@ -4,15 +4,21 @@ Zhang, Sojoudi, Lavaei, JMLR 2019)::
     η*(X, Z) = max η  over η, H ∈ S^{n(n+1)/2}
                s.t.  𝒳ᵀ H e = 0                                   (first order)
                      𝒳ᵀ H 𝒳 + 2 I_r ⊗ mat(He) ⪰ μ·‖ZZᵀ‖_F·Π        (second order, margin μ)
-                     η I ⪯ H ⪯ I                                      (RIP, η-form)
+                     η I ⪯ H ⪯ I,  η ≥ −1                             (RIP, η-form)
 
 and ``δ* = (1−η*)/(1+η*)`` with scale ``γ = 2/(1+η*)``.  ``Π`` is the projector onto
 the complement of the symmetry directions ``{XΩ}``.  The bracket is ``½∇²f`` for the
 operator normalised to ``λ_max(H) = 1``, so the margin reads
 ``½∇²f̂(X) ⪰ μ‖ZZᵀ‖_F`` off the symmetry directions, with ``f̂ = f/λ_max(H)``
-(MATH.md: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025).  Clarabel is the default solver, SCS the alternative; a solve whose status
-is not ``optimal`` or whose residuals are too large is retried with the other solver
-and then reported as a :class:`~ripcert.errors.SolverError`, never returned.
+(MATH.md: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025).
+
+The bound ``η ≥ −1`` only keeps the problem bounded: ``η* ≤ 0`` means no operator with
+δ < 1 exists (with μ = 0, ``H = 0`` is always feasible, so η* ≥ 0 and the SDP is never
+infeasible; with μ > 0 it can be).
+
+Clarabel is the default solver, SCS the alternative; a solve whose status is not
+``optimal`` or whose residuals are too large is retried with the other solver and then
+reported as a :class:`~ripcert.errors.SolverError`, never returned.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
-from .errors import InvalidInputError, SolverError
+from .errors import InvalidInputError, NoCounterexampleError, SolverError
 from .landscape import complement_projector, curvature_basis, lift_map, residual
 from .problem import CounterexampleProblem, outer_fro
 from .vectorization import sdim, smat
@@ -34,10 +40,15 @@ SOLVERS = ("clarabel", "scs")
 #: residuals above these (relative) values make a solve "inaccurate"
 FOC_TOL = 1e-6
 PSD_TOL = 1e-6
+#: an optimal η* at or below this means δ* = 1: no counterexample
+ETA_ZERO_TOL = 1e-7
 
-_SOLVER_OPTIONS = {
-    "clarabel": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10},
-    "scs": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
+#: Clarabel at its defaults (1e-8); tighter settings make it fail more often near η* = 0.
+#: SCS without Anderson acceleration, which is what makes it robust on the degenerate
+#: instances (η* ≈ 0, no Slater point) where interior-point methods struggle.
+_SOLVER_OPTIONS: dict[str, dict] = {
+    "clarabel": {},
+    "scs": {"eps_abs": 1e-8, "eps_rel": 1e-8, "max_iters": 200_000, "acceleration_lookback": 0},
 }
 
 
@@ -119,6 +130,25 @@ def residuals(problem: CounterexampleProblem, kernel: np.ndarray, eta: float) ->
     }
 
 
+def project_first_order(problem: CounterexampleProblem, kernel: np.ndarray) -> np.ndarray:
+    """Least-change symmetric correction of ``H`` so that ``𝒳ᵀ H e = 0`` holds to rounding.
+
+    The constraint is linear, ``𝒜(H) = 𝒳ᵀHe``, with adjoint ``𝒜*(y) = sym(𝒳 y eᵀ)``; the
+    Frobenius-nearest feasible kernel is ``H − 𝒜*((𝒜𝒜*)⁺ 𝒜(H))`` with
+    ``𝒜𝒜* = ½[(eᵀe)𝒳ᵀ𝒳 + (𝒳ᵀe)(𝒳ᵀe)ᵀ]``.  The other constraints move by at most the size
+    of the correction (of the order of the solver's feasibility tolerance); they are
+    re-checked afterwards.
+    """
+    e = residual(problem.x, problem.z)
+    lx = lift_map(problem.x)
+    b = lx.T @ kernel @ e
+    lte = lx.T @ e
+    gram = 0.5 * ((e @ e) * (lx.T @ lx) + np.outer(lte, lte))
+    y = np.linalg.lstsq(gram, b, rcond=1e-13)[0]
+    ly = lx @ y
+    return kernel - 0.5 * (np.outer(ly, e) + np.outer(e, ly))
+
+
 def build(problem: CounterexampleProblem) -> tuple[cp.Problem, cp.Variable, cp.Variable]:
     """The cvxpy problem of the module docstring, with variables ``(H, η)``."""
     x, z = problem.x, problem.z
@@ -135,7 +165,7 @@ def build(problem: CounterexampleProblem) -> tuple[cp.Problem, cp.Variable, cp.V
     he = h @ e
     bracket = lx.T @ h @ lx + 2.0 * cp.reshape(curv @ he, (p, p), order="C")
     bracket = 0.5 * (bracket + bracket.T)
-    cons = [lx.T @ he == 0, h >> eta * np.eye(d), h << np.eye(d)]
+    cons = [lx.T @ he == 0, h >> eta * np.eye(d), h << np.eye(d), eta >= -1]
     if problem.margin > 0:
         cons.append(bracket >> problem.margin * scale * complement_projector(x))
     else:
@@ -165,8 +195,14 @@ def solve(problem: CounterexampleProblem, solver: str = "clarabel") -> SDPSoluti
         if status != cp.OPTIMAL or h.value is None:
             attempts.append(f"{name}: {status}")
             continue
-        kern = 0.5 * (h.value + h.value.T)
+        kern = project_first_order(problem, 0.5 * (h.value + h.value.T))
         eval_ = float(eta.value)
+        if eval_ <= ETA_ZERO_TOL:
+            raise NoCounterexampleError(
+                f"SDP optimum δ* = 1 (η* = {eval_:.2e} with {name}): no operator with δ < 1 makes "
+                "X a spurious "
+                + ("strict local minimum" if problem.margin else "second-order point")
+            )
         res = residuals(problem, kern, eval_)
         ok = res["first_order_rel"] <= FOC_TOL and res["second_order_min_eig_rel"] >= -PSD_TOL
         ok = ok and max(res["rip_lower_violation"], res["rip_upper_violation"]) <= PSD_TOL
@@ -185,4 +221,16 @@ def solve(problem: CounterexampleProblem, solver: str = "clarabel") -> SDPSoluti
             attempts=tuple(attempts),
         )
         return SDPSolution(kernel=kern, eta=eval_, report=report)
+    # With μ > 0 infeasibility is a real answer (not so with μ = 0, where H = 0 is
+    # feasible): accept it when one solver says so cleanly and none found an optimum.
+    verdicts = [a.split(": ", 1)[1] for a in attempts]
+    if (
+        problem.margin > 0
+        and "infeasible" in verdicts
+        and not any(v.startswith("optimal") for v in verdicts)
+    ):
+        raise NoCounterexampleError(
+            f"no operator with δ < 1 makes X a strict local minimum with margin μ = "
+            f"{problem.margin:g} (the SDP is infeasible: {'; '.join(attempts)})"
+        )
     raise SolverError("SDP not solved accurately: " + "; ".join(attempts))

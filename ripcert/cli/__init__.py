@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import RipcertError
 
 #: subcommand modules, in the order ``ripcert --help`` lists them
-SUBCOMMANDS = ("demo", "generate")
+SUBCOMMANDS = ("demo", "generate", "verify", "sweep", "threshold", "sgd")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     except RipcertError as exc:
         print(f"ripcert: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # e.g. `ripcert demo | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("ripcert: interrupted", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..closed_form import rank1_delta
 from ..counterexample import generate
+from ..examples import X_HALF, Z_HALF
 from .generate import summary
 
 
@@ -21,8 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    x = np.array([0.0, 2**-0.5])
-    z = np.array([1.0, 0.0])
+    x, z = X_HALF, Z_HALF
     print("Ground truth z = (1, 0), candidate x = (0, 1/√2)  [MATH.md §6]\n")
     t0 = time.perf_counter()
     cert = generate(x, z)
@@ -30,9 +30,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nrank-1 closed form  δ* = {rank1_delta(x, z):.10g}   (theory: 1/2)")
     print("sensing matrices A_i = √λ_i smat(u_i):")
     for i, a in enumerate(cert.sensing_matrices, 1):
-        print(
-            f"  A{i} = {np.array2string(a, precision=6, suppress_small=True).replace(chr(10), chr(10) + ' ' * 7)}"
-        )
+        text = np.array2string(a, precision=6, suppress_small=True)
+        print(f"  A{i} = " + text.replace("\n", "\n       "))
     if args.output:
         cert.save(args.output)
         print(f"wrote {args.output}")
