@@ -32,3 +32,7 @@ class SolverError(RipcertError):
     """Every solver tried failed or was inaccurate (CLI exit 4)."""
 
     exit_code = 4
+
+
+class ExactCertificationError(RipcertError):
+    """No rational rounding of the float certificate passed the exact checks (CLI exit 1)."""
