@@ -1,0 +1,517 @@
+"""Threshold search: the infimum of δ*(X, Z) over (X, Z) for given (r, r*) (MATH.md §5, §7).
+
+Theory (Zhang, Sojoudi & Lavaei, JMLR 2019 for r = r* = 1; R. Y. Zhang 2021–2022 in
+general): no spurious second-order point exists under δ-RIP with ``δ < 1/(1+√(r*/r))``,
+and the bound is attained by ``X = √t·[I_r; 0]``, ``Z = [0; I_r*]``, ``t = √r*/(√r+√r*)``.
+A search that finds a value *below* the bound by more than the solver tolerance would
+contradict the theorem; such results are flagged (``below_theory`` and a
+:class:`ThresholdViolationWarning`), never hidden.
+
+Reduced parameterisation.  δ* is invariant under ``(X, Z) ↦ (cQXR, cQZS)`` with Q, R, S
+orthogonal and c > 0, and under the span reduction to ``k = r + r*`` (MATH.md §4).  Taking
+the SVD of Z and of the lower r×r block of X, every pair with rank Z = r* is equivalent to::
+
+    Z = [diag(1, σ₂, …, σ_r*); 0_{r×r*}],     X = [A; diag(s)],   A ∈ R^{r*×r}, s ∈ R^r
+
+so the search runs over ``(r* − 1) + r·r* + r`` parameters (2 for rank 1, 14 for r = r* = 3).
+
+Each evaluation solves the η-form SDP of :mod:`ripcert.sdp` directly with Clarabel
+(:func:`fast_delta`, 1–100 ms; the cvxpy path is the fallback); its gradient in θ comes
+for free from the SDP's dual by the envelope theorem (:func:`delta_and_gradient`), and a
+seeded multistart of L-BFGS-B (or Nelder–Mead) searches minimises it.  The minimiser is
+then certified by :func:`ripcert.counterexample.generate` on the full checked path.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+from .certificate import Certificate
+from .counterexample import delta_star, generate
+from .errors import InvalidInputError, RipcertError
+from .landscape import lift_map, residual, symmetry_directions
+from .vectorization import sdim, smat
+
+#: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
+VIOLATION_TOL = 1e-6
+#: a start "reaches the threshold" when its local minimum is within this of the theory
+REACH_TOL = 1e-3
+
+
+class ThresholdViolationWarning(RuntimeWarning):
+    """A search found δ* below the proven threshold 1/(1+√(r*/r)): a bug or a solver error."""
+
+
+def theory_threshold(r: int, r_star: int) -> float:
+    """``1/(1+√(r*/r))`` (R. Y. Zhang 2021–2022; 1/2 for r = r*, Zhang et al. 2019).
+
+    >>> theory_threshold(1, 1), round(theory_threshold(3, 1), 6)
+    (0.5, 0.633975)
+    """
+    return 1.0 / (1.0 + math.sqrt(r_star / r))
+
+
+def known_minimiser(r: int, r_star: int) -> np.ndarray:
+    """MATH.md §7's minimiser in the reduced parameters: A = 0, s = √t·1, σ = 1."""
+    t = math.sqrt(r_star) / (math.sqrt(r) + math.sqrt(r_star))
+    return np.concatenate([np.ones(r_star - 1), np.zeros(r_star * r), np.full(r, math.sqrt(t))])
+
+
+def num_params(r: int, r_star: int) -> int:
+    """Dimension of the reduced parameterisation: ``(r* − 1) + r·r* + r``."""
+    return (r_star - 1) + r * r_star + r
+
+
+def unpack(theta: np.ndarray, r: int, r_star: int) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced parameters → ``(X, Z)`` in ``R^{k×r} × R^{k×r*}``, ``k = r + r*``.
+
+    >>> x, z = unpack(np.array([0.0, 0.5]), 1, 1)
+    >>> x.ravel().tolist(), z.ravel().tolist()
+    ([0.0, 0.5], [1.0, 0.0])
+    """
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape != (num_params(r, r_star),):
+        raise InvalidInputError(f"expected {num_params(r, r_star)} parameters, got {theta.shape}")
+    k = r + r_star
+    sig = np.concatenate([[1.0], theta[: r_star - 1]])
+    a = theta[r_star - 1 : r_star - 1 + r * r_star].reshape(r_star, r)
+    s = theta[r_star - 1 + r * r_star :]
+    z = np.zeros((k, r_star))
+    z[np.arange(r_star), np.arange(r_star)] = sig
+    x = np.vstack([a, np.diag(s)])
+    return x, z
+
+
+# -- direct Clarabel formulation of the η-form SDP (margin 0) ----------------------
+def _triu_colmajor(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices and scaling of Clarabel's PSD-triangle vectorisation (upper, column-major)."""
+    rows, cols = [], []
+    for j in range(m):
+        for i in range(j + 1):
+            rows.append(i)
+            cols.append(j)
+    rows, cols = np.array(rows), np.array(cols)
+    return rows, cols, np.where(rows == cols, 1.0, math.sqrt(2.0))
+
+
+def _svec_c(mats: np.ndarray) -> np.ndarray:
+    """Clarabel's svec of a stack ``(..., m, m)``."""
+    rows, cols, w = _triu_colmajor(mats.shape[-1])
+    return mats[..., rows, cols] * w
+
+
+def _normalised(x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=float)
+    z = np.asarray(z, dtype=float)
+    scale = float(np.linalg.norm(z @ z.T))
+    if not scale > 0:
+        raise InvalidInputError("Z must be non-zero")
+    return x / math.sqrt(scale), z / math.sqrt(scale)
+
+
+def _complement_basis(x: np.ndarray) -> np.ndarray:
+    """Orthonormal basis C (columns) of the complement of the symmetry directions {XΩ}."""
+    q = symmetry_directions(x)
+    if q.shape[1] == 0:
+        return np.eye(q.shape[0])
+    return np.linalg.svd(q, full_matrices=True)[0][:, q.shape[1] :]
+
+
+def _theta_rows(x: np.ndarray, z: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The (X, Z)-dependent rows of ``A·(v, η)`` for ``H = smat(v)`` and a fixed C:
+    ``[Cᵀ𝒳ᵀHe; −svec_c(Cᵀ(𝒳ᵀH𝒳 + 2 I_r ⊗ mat(He))C)]``."""
+    n, r = x.shape
+    e = residual(x, z)
+    lx = lift_map(x)
+    he = h @ e
+    brk = lx.T @ h @ lx + 2.0 * np.kron(np.eye(r), smat(he))
+    brk = c.T @ brk @ c
+    return np.concatenate([c.T @ (lx.T @ he), -_svec_c(0.5 * (brk + brk.T))])
+
+
+@dataclass(frozen=True)
+class _Solve:
+    delta: float
+    eta: float
+    ok: bool
+    h: np.ndarray | None = None
+    dual: np.ndarray | None = None
+    comp: np.ndarray | None = None
+
+
+def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
+    """The η-form SDP (margin 0) for normalised (X, Z), built directly for Clarabel.
+
+    The first- and second-order constraints are imposed on the complement (basis C) of
+    the symmetry directions {XΩ : Ω skew}: at any H satisfying FOC the bracket vanishes
+    on {XΩ} (𝒳(XΩ) = 0 and mat(He)X = 0), so this is exact, and it removes r(r−1)/2
+    redundant equalities and a face of the PSD cone without interior that make
+    interior-point solvers stall.
+    """
+    import clarabel
+
+    n, r = x.shape
+    e = residual(x, z)
+    if np.linalg.norm(x) < 1e-12 or np.linalg.norm(e) < 1e-12:
+        return _Solve(1.0, 0.0, True)
+    d = sdim(n)
+    p = sdim(d)
+    nr = n * r
+    basis = smat(np.eye(p))  # (p, d, d): H = Σ v_j basis_j = smat(v)
+    he = basis @ e  # (p, d)
+    lx = lift_map(x)  # (d, nr)
+    comp = _complement_basis(x)  # (nr, m)
+    foc = he @ lx @ comp  # (p, m): row j = Cᵀ𝒳ᵀ B_j e
+    brk = lx.T @ basis @ lx  # (p, nr, nr)
+    hm = smat(he)  # (p, n, n)
+    for a in range(r):
+        brk[:, a * n : (a + 1) * n, a * n : (a + 1) * n] += 2.0 * hm
+    brk = comp.T @ brk @ comp
+    brk = 0.5 * (brk + np.swapaxes(brk, 1, 2))
+    nr = comp.shape[1]
+    sb, si = _svec_c(basis), _svec_c(np.eye(d))
+    blocks = [
+        np.hstack([foc.T, np.zeros((nr, 1))]),
+        np.hstack([-_svec_c(brk).T, np.zeros((sdim(nr), 1))]),
+        np.hstack([-sb.T, si[:, None]]),
+        np.hstack([sb.T, np.zeros((len(si), 1))]),
+    ]
+    a_mat = sp.csc_matrix(np.vstack(blocks))
+    b = np.concatenate([np.zeros(nr + sdim(nr) + len(si)), si])
+    q = np.zeros(p + 1)
+    q[-1] = -1.0
+    cones = [
+        clarabel.ZeroConeT(nr),
+        clarabel.PSDTriangleConeT(nr),
+        clarabel.PSDTriangleConeT(d),
+        clarabel.PSDTriangleConeT(d),
+    ]
+    ok = False
+    for reg in (1e-7, 1e-6):  # Clarabel's default 1e-8 stalls at iteration 1 on some k = 6 cases
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = 1e-9
+        settings.static_regularization_constant = reg
+        settings.input_sparse_dropzeros = True
+        try:
+            solver = clarabel.DefaultSolver(
+                sp.csc_matrix((p + 1, p + 1)), q, a_mat, b, cones, settings
+            )
+            res = solver.solve()
+            ok = str(res.status) in ("Solved", "AlmostSolved")
+        except Exception:  # noqa: BLE001 - any solver failure falls back to the checked path
+            ok = False
+        if ok:
+            break
+    if not ok:
+        return _Solve(math.nan, math.nan, False)
+    eta = min(max(float(res.x[-1]), 0.0), 1.0)
+    zd = np.asarray(res.z)[: nr + sdim(nr)]
+    h = smat(np.asarray(res.x[:-1]))
+    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, h, zd, comp)
+
+
+def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
+    """δ*(X, Z) (margin 0) from the η-form SDP of :mod:`ripcert.sdp`, built directly for Clarabel.
+
+    Same constraints as :func:`ripcert.sdp.build` — ``𝒳ᵀHe = 0``,
+    ``𝒳ᵀH𝒳 + 2 I_r ⊗ mat(He) ⪰ 0``, ``ηI ⪯ H ⪯ I`` — with ``H = smat(v)``, without the
+    cvxpy compilation; falls back to :func:`ripcert.counterexample.delta_star` when
+    Clarabel does not report success.  Returns 1.0 when no counterexample exists.
+
+    >>> round(fast_delta(np.array([[0.0], [2**-0.5]]), np.array([[1.0], [0.0]])), 7)
+    0.5
+    """
+    xn, zn = _normalised(x, z)
+    sol = _solve_direct(xn, zn)
+    if sol.ok:
+        return sol.delta
+    try:
+        return delta_star(xn, zn)
+    except RipcertError:
+        return 1.0
+
+
+def delta_and_gradient(theta: np.ndarray, r: int, r_star: int) -> tuple[float, np.ndarray]:
+    """δ* at the reduced parameters θ and its gradient by the envelope theorem.
+
+    For the conic program ``min qᵀw s.t. A(θ)w + s = b, s ∈ K`` with optimal primal w* and
+    dual y*, the optimal value p*(θ) has ``∂p*/∂θᵢ = y*ᵀ (∂A/∂θᵢ) w*`` wherever it is
+    differentiable (otherwise this is an element of the generalised gradient).  Here
+    p* = −η* and δ* = (1−η*)/(1+η*), so ``∂δ*/∂θ = 2/(1+η*)² · ∂p*/∂θ``; ``(∂A/∂θᵢ)w*`` is
+    a central difference of :func:`_theta_rows` at fixed ``H*`` (cheap: no SDP solve).
+    If Clarabel fails, returns the checked-path value and a zero gradient.
+    """
+    x, z = _normalised(*unpack(theta, r, r_star))
+    sol = _solve_direct(x, z)
+    if not sol.ok:
+        return fast_delta(x, z), np.zeros(len(theta))
+    if sol.h is None:
+        return sol.delta, np.zeros(len(theta))
+    grad = np.empty(len(theta))
+    step = 1e-6
+    for i in range(len(theta)):
+        tp, tm = theta.copy(), theta.copy()
+        tp[i] += step
+        tm[i] -= step
+        cp_ = _theta_rows(*_normalised(*unpack(tp, r, r_star)), sol.h, sol.comp)
+        cm_ = _theta_rows(*_normalised(*unpack(tm, r, r_star)), sol.h, sol.comp)
+        grad[i] = sol.dual @ (cp_ - cm_) / (2 * step)
+    return sol.delta, 2.0 / (1.0 + sol.eta) ** 2 * grad
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """One local search: its kind (``random`` or ``known``), start, end and cost."""
+
+    index: int
+    kind: str
+    theta0: np.ndarray
+    theta: np.ndarray
+    delta: float
+    nfev: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """The search for one (r, r*): found minimum vs theory, minimiser and its certificate."""
+
+    r: int
+    r_star: int
+    found: float
+    theory: float
+    x: np.ndarray
+    z: np.ndarray
+    certificate: Certificate | None
+    certified_delta: float
+    below_theory: bool
+    starts: tuple[StartResult, ...]
+    seconds: float
+    protocol: dict = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """``found − theory`` (≥ 0 up to solver tolerance by the theorem)."""
+        return self.found - self.theory
+
+    @property
+    def random_reached(self) -> int:
+        """How many random (not seeded) starts ended within REACH_TOL of the theory."""
+        return sum(
+            1 for s in self.starts if s.kind == "random" and s.delta <= self.theory + REACH_TOL
+        )
+
+    @property
+    def random_starts(self) -> int:
+        return sum(1 for s in self.starts if s.kind == "random")
+
+    def row(self) -> dict:
+        """A flat summary (the table row)."""
+        return {
+            "r": self.r,
+            "r_star": self.r_star,
+            "found": self.found,
+            "theory": self.theory,
+            "gap": self.gap,
+            "certified_delta": self.certified_delta,
+            "below_theory": self.below_theory,
+            "random_reached": self.random_reached,
+            "random_starts": self.random_starts,
+            "seconds": self.seconds,
+        }
+
+
+def random_start(rng: np.random.Generator, r: int, r_star: int) -> np.ndarray:
+    """A random start: σ ~ U(0.5, 1.5), A ~ N(0, 0.5²), s ~ U(0.2, 1.2) (all i.i.d.)."""
+    sig = rng.uniform(0.5, 1.5, r_star - 1)
+    a = rng.normal(0.0, 0.5, r * r_star)
+    s = rng.uniform(0.2, 1.2, r)
+    return np.concatenate([sig, a, s])
+
+
+METHODS = ("lbfgs", "nelder-mead")
+
+
+def _local_search(
+    theta0: np.ndarray, r: int, r_star: int, maxfev: int, method: str
+) -> tuple[np.ndarray, float, int]:
+    dim = len(theta0)
+    if method == "lbfgs":
+        res = scipy.optimize.minimize(
+            delta_and_gradient,
+            theta0,
+            args=(r, r_star),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxfun": maxfev, "ftol": 1e-12, "gtol": 1e-9},
+        )
+    else:
+
+        def obj(th: np.ndarray) -> float:
+            return fast_delta(*unpack(th, r, r_star))
+
+        simplex = np.vstack([theta0] + [theta0 + 0.1 * np.eye(dim)[i] for i in range(dim)])
+        res = scipy.optimize.minimize(
+            obj,
+            theta0,
+            method="Nelder-Mead",
+            options={
+                "maxfev": maxfev,
+                "xatol": 1e-7,
+                "fatol": 1e-10,
+                "adaptive": dim > 4,
+                "initial_simplex": simplex,
+            },
+        )
+    # re-evaluate at the returned point (L-BFGS-B may return a non-final iterate's value)
+    th = np.asarray(res.x)
+    return th, fast_delta(*unpack(th, r, r_star)), int(res.nfev)
+
+
+def search(
+    r: int,
+    r_star: int,
+    starts: int = 4,
+    seed: int = 0,
+    seed_known: bool = False,
+    maxfev: int | None = None,
+    certify: bool = True,
+    method: str = "lbfgs",
+) -> ThresholdResult:
+    """Minimise δ*(X, Z) for (r, r*) by seeded multistart local search on the reduced
+    parameterisation (module docstring).
+
+    ``method="lbfgs"`` (default) runs scipy's L-BFGS-B on δ* with the envelope-theorem
+    gradient of :func:`delta_and_gradient` (one SDP per evaluation);
+    ``method="nelder-mead"`` is derivative-free (adaptive for dim > 4).
+    ``starts`` random starts (``numpy.random.default_rng(seed)``, :func:`random_start`);
+    ``seed_known`` adds one start near MATH.md §7's minimiser (perturbed by 0.05·N(0, 1)),
+    which is reported separately: :attr:`ThresholdResult.random_reached` counts only
+    random starts.  The best point is certified with :func:`ripcert.counterexample.generate`.
+    A value below the theory by more than :data:`VIOLATION_TOL` sets ``below_theory`` and
+    warns with :class:`ThresholdViolationWarning`.
+    """
+    if not (1 <= r_star <= r):
+        raise InvalidInputError(f"need 1 ≤ r* ≤ r, got r = {r}, r* = {r_star}")
+    if starts < 0 or (starts == 0 and not seed_known):
+        raise InvalidInputError("need at least one start")
+    if method not in METHODS:
+        raise InvalidInputError(f"unknown method {method!r}; choose from {METHODS}")
+    dim = num_params(r, r_star)
+    maxfev = maxfev or (300 if method == "lbfgs" else 400 * dim)
+    rng = np.random.default_rng([seed, r, r_star])
+    inits = [("random", random_start(rng, r, r_star)) for _ in range(starts)]
+    if seed_known:
+        inits.append(("known", known_minimiser(r, r_star) + 0.05 * rng.normal(size=dim)))
+    t_all = time.perf_counter()
+    results = []
+    for i, (kind, th0) in enumerate(inits):
+        t0 = time.perf_counter()
+        th, val, nfev = _local_search(th0, r, r_star, maxfev, method)
+        results.append(StartResult(i, kind, th0, th, val, nfev, time.perf_counter() - t0))
+    best = min(results, key=lambda s: (s.delta, s.index))
+    x, z = unpack(best.theta, r, r_star)
+    theory = theory_threshold(r, r_star)
+    cert, cdelta = None, math.nan
+    if certify:
+        try:
+            cert = generate(x, z)
+            cdelta = cert.delta
+        except RipcertError:
+            cert = None
+    below = best.delta < theory - VIOLATION_TOL or (
+        math.isfinite(cdelta) and cdelta < theory - VIOLATION_TOL
+    )
+    if below:
+        warnings.warn(
+            f"threshold search for (r, r*) = ({r}, {r_star}) found δ* = {best.delta:.9f} "
+            f"(certified {cdelta:.9f}) below the theorem's {theory:.9f}: solver error or bug",
+            ThresholdViolationWarning,
+            stacklevel=2,
+        )
+    protocol = {
+        "method": method,
+        "parameters": dim,
+        "maxfev": maxfev,
+        "starts": starts,
+        "seed": seed,
+        "seed_known": seed_known,
+        "init": "sigma~U(0.5,1.5), A~N(0,0.25), s~U(0.2,1.2)",
+        "reach_tol": REACH_TOL,
+    }
+    return ThresholdResult(
+        r=r,
+        r_star=r_star,
+        found=best.delta,
+        theory=theory,
+        x=x,
+        z=z,
+        certificate=cert,
+        certified_delta=cdelta,
+        below_theory=below,
+        starts=tuple(results),
+        seconds=time.perf_counter() - t_all,
+        protocol=protocol,
+    )
+
+
+def all_pairs(max_rank: int = 3) -> list[tuple[int, int]]:
+    """Every ``(r, r*)`` with ``1 ≤ r* ≤ r ≤ max_rank``."""
+    return [(r, rs) for r in range(1, max_rank + 1) for rs in range(1, r + 1)]
+
+
+def threshold_table(
+    pairs: Iterable[tuple[int, int]] | None = None, progress: bool = False, **kwargs
+) -> list[ThresholdResult]:
+    """:func:`search` for each pair (default: every 1 ≤ r* ≤ r ≤ 3)."""
+    from tqdm import tqdm
+
+    pairs = list(pairs) if pairs is not None else all_pairs(3)
+    return [search(r, rs, **kwargs) for r, rs in tqdm(pairs, disable=not progress, desc="pairs")]
+
+
+def format_table(results: Iterable[ThresholdResult]) -> str:
+    """A plain-text (Markdown) table of found minima vs theory."""
+    lines = [
+        "| r | r* | found min | theory 1/(1+√(r*/r)) | found − theory | certified δ "
+        "| random starts reaching | time (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        flag = " **BELOW THEORY**" if res.below_theory else ""
+        lines.append(
+            f"| {res.r} | {res.r_star} | {res.found:.7f}{flag} | {res.theory:.7f} "
+            f"| {res.gap:+.1e} | {res.certified_delta:.7f} "
+            f"| {res.random_reached}/{res.random_starts} | {res.seconds:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+__all__ = [
+    "METHODS",
+    "REACH_TOL",
+    "VIOLATION_TOL",
+    "StartResult",
+    "ThresholdResult",
+    "ThresholdViolationWarning",
+    "all_pairs",
+    "delta_and_gradient",
+    "fast_delta",
+    "format_table",
+    "known_minimiser",
+    "num_params",
+    "random_start",
+    "search",
+    "theory_threshold",
+    "threshold_table",
+    "unpack",
+]

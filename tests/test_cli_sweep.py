@@ -1,0 +1,171 @@
+"""CLI: ripcert sweep / threshold / sgd — outputs, resume, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ripcert.cli import SUBCOMMANDS, main
+from ripcert.sweep import comparable, read_table
+
+
+def test_subcommands_registered():
+    assert {"sweep", "threshold", "sgd"} <= set(SUBCOMMANDS)
+
+
+def test_sweep_rank1_writes_table_and_plot(tmp_path, capsys):
+    out = tmp_path / "s"
+    rc = main(
+        [
+            "sweep",
+            "rank1",
+            "--phi-steps",
+            "5",
+            "--rho-steps",
+            "3",
+            "--out",
+            str(out),
+            "--plot",
+            "--no-progress",
+        ]
+    )
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "points     15" in text and "min δ*     0.5000000" in text
+    rows = read_table(out / "sweep.csv")
+    assert len(rows) == 15
+    assert min(r["delta_star"] for r in rows) == pytest.approx(0.5, abs=1e-6)
+    assert (out / "rank1.png").stat().st_size > 1000
+    assert json.loads((out / "sweep.json").read_text())["spec"]["phi_steps"] == 5
+
+
+def test_sweep_resume_and_refusals(tmp_path, capsys):
+    out = str(tmp_path / "s")
+    args = ["sweep", "rank1", "--phi-steps", "3", "--rho-steps", "3", "--out", out, "--no-progress"]
+    assert main(args) == 0
+    first = read_table(tmp_path / "s" / "sweep.csv")
+    assert main(args) == 2  # exists, no --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    assert "0 computed, 9 from an earlier run" in capsys.readouterr().out
+    assert comparable(read_table(tmp_path / "s" / "sweep.csv")) == comparable(first)
+    other = ["sweep", "rank1", "--phi-steps", "3", "--rho-steps", "5", "--out", out, "--resume"]
+    assert main(other) == 2
+    assert "different sweep" in capsys.readouterr().err
+
+
+def test_sweep_overparam_and_random(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "sweep",
+                "overparam",
+                "--pairs",
+                "2,1",
+                "--t-steps",
+                "3",
+                "--out",
+                str(tmp_path / "o"),
+                "--no-progress",
+                "--plot",
+            ]
+        )
+        == 0
+    )
+    assert "min δ*     0.58578" in capsys.readouterr().out  # 1/(1+√(1/2))
+    assert (
+        main(
+            [
+                "sweep",
+                "random",
+                "--n",
+                "3",
+                "--r",
+                "1",
+                "--r-star",
+                "1",
+                "--count",
+                "4",
+                "--out",
+                str(tmp_path / "r"),
+                "--no-progress",
+                "--jobs",
+                "2",
+            ]
+        )
+        == 0
+    )
+
+
+def test_sweep_bad_input_exit_2_one_line(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ripcert",
+            "sweep",
+            "overparam",
+            "--pairs",
+            "1,2",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_threshold_cli(tmp_path, capsys):
+    rc = main(["threshold", "--r", "1", "--r-star", "1", "--starts", "2", "--out", str(tmp_path)])
+    assert rc == 0
+    assert "| 1 | 1 | 0.5000000" in capsys.readouterr().out
+    rows = json.loads((tmp_path / "table.json").read_text())
+    assert rows[0]["found"] == pytest.approx(0.5, abs=1e-6)
+    assert (tmp_path / rows[0]["certificate"]).exists()
+    assert main(["threshold", "--r", "1"]) == 2
+
+
+def test_sgd_cli_talk_and_certificate(tmp_path, capsys):
+    js = tmp_path / "sgd.json"
+    assert main(["sgd", "--talk", "--trials", "200", "--iterations", "300", "--json", str(js)]) == 0
+    summ = json.loads(js.read_text())
+    assert summ["trials"] == 200 and summ["successes"] + summ["failures"] == 200
+    assert summ["protocol"]["iterations"] == 300
+    assert (
+        main(
+            [
+                "generate",
+                "--x",
+                "0,0.7071067811865476",
+                "--z",
+                "1,0",
+                "-o",
+                str(tmp_path / "c.json"),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "sgd",
+                str(tmp_path / "c.json"),
+                "--trials",
+                "50",
+                "--iterations",
+                "100",
+                "--gammas",
+                "0,1",
+            ]
+        )
+        == 0
+    )
+    assert "gamma" in capsys.readouterr().out
+    assert main(["sgd", "--trials", "5"]) == 2  # neither a file nor --talk
+    assert main(["sgd", "--talk", "--step", "-1"]) == 2

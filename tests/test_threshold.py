@@ -1,0 +1,123 @@
+"""Threshold search vs the theorems: 1/2 for rank 1 and r = r*, 1/(1+√(r*/r)) otherwise.
+
+The full table 1 ≤ r* ≤ r ≤ 3 takes a few minutes ((3, 2) and (3, 3) dominate), so it
+is recorded by ``benchmarks/bench_sweep.py --threshold`` (benchmarks/README.md); the tests
+run the pairs with k = r + r* ≤ 4 from random starts only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ripcert import threshold as T
+from ripcert.closed_form import rank1_delta
+from ripcert.counterexample import delta_star
+from ripcert.errors import InvalidInputError
+
+
+def paper_threshold(r: int, rs: int) -> float:
+    # R. Y. Zhang (2021–2022); Zhang, Sojoudi & Lavaei (2019) for r = r* = 1
+    return 1.0 / (1.0 + math.sqrt(rs / r))
+
+
+@pytest.mark.parametrize("r, rs, starts", [(1, 1, 3), (2, 1, 2), (2, 2, 2), (3, 1, 2)])
+def test_search_finds_theory_from_random_starts(r, rs, starts):
+    res = T.search(r, rs, starts=starts, seed=0)
+    assert abs(res.found - paper_threshold(r, rs)) < 1e-3
+    assert not res.below_theory
+    assert res.random_reached >= 1 and res.random_starts == starts
+    # the certificate is generated on the full checked path and agrees
+    assert res.certificate is not None
+    assert abs(res.certified_delta - paper_threshold(r, rs)) < 1e-3
+    assert res.certificate.x.shape == (r + rs, r)
+
+
+def test_known_minimiser_has_theory_value():
+    for r, rs in T.all_pairs(2):
+        x, z = T.unpack(T.known_minimiser(r, rs), r, rs)
+        assert T.fast_delta(x, z) == pytest.approx(paper_threshold(r, rs), abs=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_fast_delta_matches_closed_form_rank1(seed):
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=(2, 1)), rng.normal(size=(2, 1))
+    assert T.fast_delta(x, z) == pytest.approx(rank1_delta(x, z), abs=1e-6)
+
+
+@pytest.mark.parametrize("r, rs", [(2, 1), (2, 2), (3, 1)])
+def test_fast_delta_matches_cvxpy_path(r, rs):
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x, z = T.unpack(T.random_start(rng, r, rs), r, rs)
+        assert T.fast_delta(x, z) == pytest.approx(delta_star(x, z), abs=1e-6)
+
+
+@pytest.mark.parametrize("r, rs", [(1, 1), (2, 1), (2, 2)])
+def test_envelope_gradient_matches_finite_differences(r, rs):
+    rng = np.random.default_rng(3)
+    th = T.random_start(rng, r, rs)
+    val, grad = T.delta_and_gradient(th, r, rs)
+    h = 1e-5
+    fd = np.array(
+        [
+            (
+                T.fast_delta(*T.unpack(th + h * e, r, rs))
+                - T.fast_delta(*T.unpack(th - h * e, r, rs))
+            )
+            / (2 * h)
+            for e in np.eye(len(th))
+        ]
+    )
+    assert val == pytest.approx(T.fast_delta(*T.unpack(th, r, rs)), abs=1e-8)
+    np.testing.assert_allclose(grad, fd, atol=2e-4)
+
+
+def test_unpack_is_canonical_form():
+    r, rs = 3, 2
+    th = np.arange(T.num_params(r, rs), dtype=float) + 1
+    x, z = T.unpack(th, r, rs)
+    assert x.shape == (5, 3) and z.shape == (5, 2)
+    np.testing.assert_array_equal(z[2:], 0)
+    assert z[0, 0] == 1 and z[0, 1] == 0 and z[1, 0] == 0
+    np.testing.assert_array_equal(x[2:], np.diag(np.diag(x[2:])))
+
+
+def test_invariance_justifies_reduction():
+    # δ* is invariant under (X, Z) ↦ (cQXR, cQZS): the basis of the reduced parameters
+    rng = np.random.default_rng(0)
+    x, z = T.unpack(T.random_start(rng, 2, 1), 2, 1)
+    q = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    rr = np.linalg.qr(rng.normal(size=(2, 2)))[0]
+    assert T.fast_delta(2.5 * q @ x @ rr, -2.5 * q @ z) == pytest.approx(
+        T.fast_delta(x, z), abs=1e-7
+    )
+
+
+def test_value_below_theory_is_flagged(monkeypatch):
+    monkeypatch.setattr(T, "fast_delta", lambda x, z: 0.4)
+    monkeypatch.setattr(T, "delta_and_gradient", lambda th, r, rs: (0.4, np.zeros(len(th))))
+    with pytest.warns(T.ThresholdViolationWarning, match="below the theorem"):
+        res = T.search(1, 1, starts=1, certify=False)
+    assert res.below_theory
+    assert "BELOW THEORY" in T.format_table([res])
+
+
+def test_nelder_mead_rank1():
+    res = T.search(1, 1, starts=2, seed=1, method="nelder-mead", certify=False)
+    assert abs(res.found - 0.5) < 1e-3
+
+
+def test_bad_input():
+    with pytest.raises(InvalidInputError):
+        T.search(1, 2)
+    with pytest.raises(InvalidInputError):
+        T.search(2, 1, method="newton")
+    with pytest.raises(InvalidInputError):
+        T.unpack(np.zeros(3), 1, 1)
