@@ -1,7 +1,7 @@
 """Regenerate the curated certificates in this folder: ``python certificates/make_certificates.py``.
 
-Every file is re-verified by the test suite (tests/test_certificates_folder.py and the
-verifier's tests).  ``talk_delta_half_sensing.json`` is written by hand (the talk's
+Every file is re-verified by the test suite (``tests/test_verification.py``, and
+``tests/test_exact.py`` for the ``exact``/``dual`` sections).  ``talk_delta_half_sensing.json`` is written by hand (the talk's
 A1, A2, A3 as printed) and is not regenerated here.
 """
 
@@ -12,10 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ripcert import generate
+from ripcert import certify_exact, generate, with_dual
 from ripcert.examples import X_HALF, Z_HALF, overparameterised, random_pair
 
 HERE = Path(__file__).resolve().parent
+
+#: certificates that also carry an exact rational section and a rigorous dual bound (issue 5)
+EXACT = (
+    "delta_half_soc",
+    "delta_half_strict",
+    "delta_half_rational_r3",
+    "overparam_r2_rstar1",
+    "overparam_r3_rstar2",
+)
 
 
 def catalogue() -> dict[str, dict]:
@@ -29,6 +38,11 @@ def catalogue() -> dict[str, dict]:
             z=Z_HALF,
             margin=1e-3,
             description="δ = 1/2 instance with margin 1e-3: strict local minimum, δ ≈ 0.50025",
+        ),
+        "delta_half_rational_r3": dict(
+            x=[0.0, 0.0, 1.0],
+            z=[1.0, 1.0, 0.0],
+            description="x=(0,0,1), z=(1,1,0) in R³: the rational form of the δ = 1/2 instance",
         ),
     }
     for r, rs in ((2, 1), (2, 2), (3, 1), (3, 2)):
@@ -58,8 +72,11 @@ def main(names: list[str]) -> int:
         spec = dict(spec)
         description = spec.pop("description")
         cert = generate(np.asarray(spec.pop("x")), np.asarray(spec.pop("z")), **spec)
+        if name in EXACT:
+            cert = with_dual(certify_exact(cert))
         cert.with_extra(description=description).save(HERE / f"{name}.json")
-        print(f"{name:32s} δ = {cert.delta:.8f}  {cert.claim}")
+        exact = f"  exact δ = {cert.extra['exact']['delta']}" if "exact" in cert.extra else ""
+        print(f"{name:32s} δ = {cert.delta:.8f}  {cert.claim}{exact}")
     return 0
 
 

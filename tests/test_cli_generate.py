@@ -111,6 +111,39 @@ def test_bad_solver_choice_is_a_usage_error(capsys):
 def test_demo(capsys, tmp_path):
     code, text, _ = run(capsys, "demo", "-o", str(tmp_path / "d.json"))
     assert code == 0 and "closed form" in text and "A3 =" in text
+    # the demo verifies independently and certifies δ = 1/2 exactly (the talk's value)
+    assert "demo: PASSED" in text and "FAIL" not in text
+    assert "exact      δ = 1/2 " in text
+    saved = Certificate.load(tmp_path / "d.json")
+    assert saved.extra["exact"]["delta"] == "1/2"
+
+
+def test_generate_exact_float_input_gives_rational_one_half(capsys, tmp_path):
+    """Issue 5: the float input x = (0, 0.7071067811865476) certifies a rational δ near 1/2."""
+    out = tmp_path / "ex.json"
+    code, text, _ = run(
+        capsys, "generate", "--x", "0,0.7071067811865476", "--z", "1,0", "--exact", "-o", str(out)
+    )
+    assert code == 0
+    cert = Certificate.load(out)
+    num, den = (int(v) for v in (cert.extra["exact"]["delta"] + "/1").split("/")[:2])
+    assert abs(num / den - 0.5) <= 1e-9
+    du = cert.extra["dual"]
+    assert du["lower"] <= 0.5 <= du["upper"] + 1e-12 and du["gap"] <= 1e-6
+    assert "dual       δ* ∈ [" in text
+
+
+def test_generate_exact_skips_the_dual_above_the_size_limit(capsys, tmp_path):
+    from ripcert.cli.generate import DUAL_MAX_N
+
+    n = DUAL_MAX_N + 1
+    x = ",".join(["1"] + ["0"] * (n - 1))
+    z = ",".join(["0", "1"] + ["0"] * (n - 2))
+    out = tmp_path / "big.json"
+    code, text, _ = run(capsys, "generate", "--x", x, "--z", z, "--exact", "-o", str(out))
+    assert code == 0 and "dual       skipped" in text
+    cert = Certificate.load(out)
+    assert "exact" in cert.extra and "dual" not in cert.extra
 
 
 def test_console_entry_point_subprocess(tmp_path):

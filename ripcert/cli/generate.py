@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import time
+from fractions import Fraction
 
 from ..certificate import Certificate
 from ..counterexample import generate
 from ..sdp import SOLVERS
 from .inputs import matrix_arg
+
+#: the dual bound solves a full-space SDP in S^n; above this n it is skipped (issue 5 notes)
+DUAL_MAX_N = 10
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--margin", type=float, default=0.0, help="μ > 0 claims a strict local minimum")
     p.add_argument("--solver", choices=SOLVERS, default="clarabel")
     p.add_argument("--no-reduce", action="store_true", help="solve the full n(n+1)/2 SDP")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help=f"add an exact rational certificate and (n ≤ {DUAL_MAX_N}) a rigorous dual bound",
+    )
     p.add_argument("-o", "--output", help="write the certificate JSON here (atomically)")
     p.set_defaults(run=run)
 
@@ -39,9 +48,42 @@ def summary(cert: Certificate, seconds: float) -> str:
             f" ({type(cert.operator).__name__})",
             f"solver     {s.get('name')} {s.get('status')}, {s.get('iterations')} iterations,"
             f" residual FOC {s.get('residuals', {}).get('first_order_rel', float('nan')):.1e}",
+            *exact_summary(cert),
             f"time       {seconds:.3f} s",
         ]
     )
+
+
+def add_exact(cert: Certificate) -> Certificate:
+    """``exact`` section (rational δ) and, for n ≤ :data:`DUAL_MAX_N`, the ``dual`` bracket."""
+    from ..dual import with_dual
+    from ..exact import certify_exact
+
+    cert = certify_exact(cert)
+    if cert.n <= DUAL_MAX_N:
+        cert = with_dual(cert)
+    return cert
+
+
+def exact_summary(cert: Certificate) -> list[str]:
+    """Lines describing the exact and dual sections, if present."""
+    lines = []
+    ex = cert.extra.get("exact")
+    if ex:
+        sp = ex.get("space", {})
+        where = f"reduced R^{sp.get('k')}" if sp.get("reduced") else f"R^{sp.get('n')}"
+        lines.append(
+            f"exact      δ = {ex['delta']} (≈ {float(Fraction(ex['delta'])):.10g}),"
+            f" claim {ex['claim']} on {where}, exact arithmetic"
+        )
+    du = cert.extra.get("dual")
+    if du:
+        lines.append(
+            f"dual       δ* ∈ [{du['lower']:.10g}, {du['upper']:.10g}]  (gap {du['gap']:.2e})"
+        )
+    elif ex:
+        lines.append(f"dual       skipped (n = {cert.n} > {DUAL_MAX_N}: full-space dual SDP)")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     z = matrix_arg(args.z, args.z_file, "Z")
     t0 = time.perf_counter()
     cert = generate(x, z, margin=args.margin, solver=args.solver, reduce=not args.no_reduce)
+    if args.exact:
+        cert = add_exact(cert)
     print(summary(cert, time.perf_counter() - t0))
     if args.output:
         cert.save(args.output)
