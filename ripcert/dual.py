@@ -219,7 +219,8 @@ def _duals_from_primal(x, z, mu, solver):
     ``S₁`` unchanged, and since ``𝒳ᵀHe = 2 vec(S(G)X)`` the FOC multiplier ``y`` gives
     ``Y = ±2 unvec(y)`` (cvxpy's sign convention is not relied on: both signs are tried).
     """
-    from .sdp import _SOLVER_OPTIONS, build
+    from .landscape import complement_basis, lift_map
+    from .sdp import _SOLVER_OPTIONS, build, first_order_rows
 
     problem = CounterexampleProblem(x, z, mu)
     prob, _, _ = build(problem)
@@ -237,8 +238,14 @@ def _duals_from_primal(x, z, mu, solver):
     n, r = x.shape
     w = t_weights(n)
     s2 = np.asarray(lower.dual_value) / np.outer(w, w)
-    y = 2.0 * np.asarray(foc.dual_value).reshape((n, r), order="F")
-    s1 = np.asarray(soc.dual_value)
+    # build() imposes FOC as V·He = 0 (V: orthonormal row space of 𝒳ᵀ) and the bracket
+    # compressed to the complement C of {XΩ}; map the multipliers back to 𝒳ᵀHe = 0 and the
+    # full bracket: 𝒳 y = Vᵀy' (solvable, Vᵀy' lies in the range of 𝒳) and S₁ = C S₁' Cᵀ.
+    lx = lift_map(problem.x)
+    y_v = first_order_rows(lx).T @ np.atleast_1d(np.asarray(foc.dual_value))
+    y = 2.0 * np.linalg.lstsq(lx, y_v, rcond=None)[0].reshape((n, r), order="F")
+    comp = complement_basis(problem.x)
+    s1 = comp @ np.atleast_2d(np.asarray(soc.dual_value)) @ comp.T
     return y, s1, s2, float(prob.value), prob.status
 
 

@@ -101,9 +101,17 @@ def complement_projector(x: np.ndarray) -> np.ndarray:
     return np.eye(n * r) - q @ q.T
 
 
-def restricted_min_eig(hess: np.ndarray, x: np.ndarray) -> float:
-    """Smallest eigenvalue of ``hess`` on the complement of the symmetry directions."""
+def complement_basis(x: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (columns) of the complement of :func:`symmetry_directions`."""
     n, r = x.shape
     q = symmetry_directions(x)
-    full = np.linalg.svd(np.eye(n * r) - q @ q.T)[0][:, : n * r - q.shape[1]]
+    if q.shape[1] == 0:
+        return np.eye(n * r)
+    u = np.linalg.svd(np.eye(n * r) - q @ q.T)[0]
+    return u[:, : n * r - q.shape[1]]
+
+
+def restricted_min_eig(hess: np.ndarray, x: np.ndarray) -> float:
+    """Smallest eigenvalue of ``hess`` on the complement of the symmetry directions."""
+    full = complement_basis(x)
     return float(np.linalg.eigvalsh(full.T @ hess @ full)[0]) if full.shape[1] else np.inf

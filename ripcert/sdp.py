@@ -31,7 +31,13 @@ import cvxpy as cp
 import numpy as np
 
 from .errors import InvalidInputError, NoCounterexampleError, SolverError
-from .landscape import complement_projector, curvature_basis, lift_map, residual
+from .landscape import (
+    complement_basis,
+    complement_projector,
+    curvature_basis,
+    lift_map,
+    residual,
+)
 from .problem import CounterexampleProblem, outer_fro
 from .vectorization import sdim, smat
 
@@ -149,6 +155,20 @@ def project_first_order(problem: CounterexampleProblem, kernel: np.ndarray) -> n
     return kernel - 0.5 * (np.outer(ly, e) + np.outer(e, ly))
 
 
+def first_order_rows(lx: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    """Orthonormal rows ``V`` with ``𝒳ᵀv = 0 ⇔ Vv = 0``: the first-order condition without
+    its redundant equations.
+
+    ``𝒳ᵀHe = vec(2 mat(He) X)`` and ``Xᵀ·mat(He)·X`` is symmetric, so r(r−1)/2 of the n·r
+    equations are implied by the others.  Linearly dependent equalities make the KKT system
+    of an interior-point method singular (Clarabel stalled at ``AlmostSolved`` on random
+    r = r* = 3 instances); ``V`` is the row space of ``𝒳ᵀ`` from its SVD.
+    """
+    _, s, vt = np.linalg.svd(lx.T, full_matrices=False)
+    keep = s > tol * max(1.0, s.max(initial=0.0))
+    return vt[keep]
+
+
 def build(problem: CounterexampleProblem) -> tuple[cp.Problem, cp.Variable, cp.Variable]:
     """The cvxpy problem of the module docstring, with variables ``(H, η)``."""
     x, z = problem.x, problem.z
@@ -164,12 +184,16 @@ def build(problem: CounterexampleProblem) -> tuple[cp.Problem, cp.Variable, cp.V
     eta = cp.Variable(name="eta")
     he = h @ e
     bracket = lx.T @ h @ lx + 2.0 * cp.reshape(curv @ he, (p, p), order="C")
-    bracket = 0.5 * (bracket + bracket.T)
-    cons = [lx.T @ he == 0, h >> eta * np.eye(d), h << np.eye(d), eta >= -1]
-    if problem.margin > 0:
-        cons.append(bracket >> problem.margin * scale * complement_projector(x))
-    else:
-        cons.append(bracket >> 0)
+    # At a first-order point the bracket vanishes on the symmetry directions {XΩ}
+    # (∇²f(X)[XΩ] = ∇f(X)Ω = 0), so "bracket ⪰ μ‖ZZᵀ‖Π" is equivalent to its compression
+    # to the complement, CᵀBC ⪰ μ‖ZZᵀ‖I.  The compressed form drops the r(r−1)/2 forced
+    # zero eigenvalues, which leave interior-point solvers without a Slater point
+    # (Clarabel failed on random r = r* = 3 instances before this).
+    comp = complement_basis(x)
+    inner = comp.T @ bracket @ comp
+    inner = 0.5 * (inner + inner.T)
+    cons = [first_order_rows(lx) @ he == 0, h >> eta * np.eye(d), h << np.eye(d), eta >= -1]
+    cons.append(inner >> problem.margin * scale * np.eye(comp.shape[1]))
     return cp.Problem(cp.Maximize(eta), cons), h, eta
 
 

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from .certificate import Certificate
 from .counterexample import delta_star, generate
 from .errors import InvalidInputError, RipcertError
-from .landscape import lift_map, residual, symmetry_directions
+from .landscape import complement_basis, lift_map, residual
 from .vectorization import sdim, smat
 
 #: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
@@ -117,14 +117,6 @@ def _normalised(x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x / math.sqrt(scale), z / math.sqrt(scale)
 
 
-def _complement_basis(x: np.ndarray) -> np.ndarray:
-    """Orthonormal basis C (columns) of the complement of the symmetry directions {XΩ}."""
-    q = symmetry_directions(x)
-    if q.shape[1] == 0:
-        return np.eye(q.shape[0])
-    return np.linalg.svd(q, full_matrices=True)[0][:, q.shape[1] :]
-
-
 def _theta_rows(x: np.ndarray, z: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:
     """The (X, Z)-dependent rows of ``A·(v, η)`` for ``H = smat(v)`` and a fixed C:
     ``[Cᵀ𝒳ᵀHe; −svec_c(Cᵀ(𝒳ᵀH𝒳 + 2 I_r ⊗ mat(He))C)]``."""
@@ -168,7 +160,7 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     basis = smat(np.eye(p))  # (p, d, d): H = Σ v_j basis_j = smat(v)
     he = basis @ e  # (p, d)
     lx = lift_map(x)  # (d, nr)
-    comp = _complement_basis(x)  # (nr, m)
+    comp = complement_basis(x)  # (nr, m)
     foc = he @ lx @ comp  # (p, m): row j = Cᵀ𝒳ᵀ B_j e
     brk = lx.T @ basis @ lx  # (p, nr, nr)
     hm = smat(he)  # (p, n, n)

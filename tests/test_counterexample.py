@@ -67,6 +67,19 @@ def test_scs_agrees_with_clarabel(rng):
         assert a.delta == pytest.approx(b.delta, abs=1e-6)
 
 
+def test_clarabel_solves_random_rank3_instances_without_fallback():
+    """Regression: with all n·r first-order equations (r(r−1)/2 of them redundant) Clarabel
+    stalled at AlmostSolved on random r = r* = 3 pairs and every solve fell back to SCS."""
+    rng = np.random.default_rng(2026)
+    for _ in range(3):
+        x, z = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+        a = generate(x, z, solver="clarabel")
+        assert a.solver["name"] == "clarabel" and len(a.solver["attempts"]) == 1
+        b = generate(x, z, solver="scs")
+        assert b.solver["name"] == "scs"
+        assert a.delta == pytest.approx(b.delta, abs=1e-6)
+
+
 @pytest.mark.parametrize("r,rs", [(2, 1), (2, 2), (3, 1), (3, 2)])
 def test_overparameterised_family(r, rs):
     x, z, theory = overparam_pair(r, rs)
