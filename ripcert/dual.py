@@ -31,6 +31,11 @@ the δ of the primal certificate made exact by :func:`ripcert.exact.certify_exac
 (rigorous; ``details["upper_exact"]`` is its ``"p/q"``), or the floating primal value
 :func:`ripcert.counterexample.delta_star` when exact certification fails (then
 ``upper_exact`` is None).
+
+Lifted certificates (:func:`with_dual`): the bound is computed on the reduced instance
+``(PᵀX, PᵀZ)``; compressing any feasible full-space kernel to ``span(P)`` gives a feasible
+reduced kernel with the same margin and a spectrum inside the original, so the reduced δ*
+is ≤ the full one and L bounds both (MATH.md §4).
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ from .exact import (
     to_float,
     tvec,
 )
+from .operator import LiftedOperator
 from .problem import CounterexampleProblem
 
 #: common denominator of the rounded multipliers
@@ -300,6 +306,7 @@ def dual_bound(
     margin: float = 0.0,
     solver: str = "clarabel",
     multipliers: str = "primal",
+    upper_exact: str | None = None,
 ) -> DualBound:
     """Bracket ``[L, U]`` of δ*(X, Z): L rigorous (exact weak duality), U the exact primal δ.
 
@@ -307,7 +314,8 @@ def dual_bound(
     takes them from the primal SDP's dual variables (Clarabel solves the primal to full
     accuracy); ``"dual"`` solves the dual SDP as written above (often only
     ``optimal_inaccurate`` for n ≥ 3, so the bound is looser).  Either way the bound is
-    rigorous.  Raises
+    rigorous.  ``upper_exact`` (a ``"p/q"`` δ already certified exactly for this instance
+    and margin) is used as U instead of generating and certifying again.  Raises
     :class:`~ripcert.errors.NoCounterexampleError` for degenerate input (X = 0, XXᵀ = ZZᵀ,
     x ∥ z), :class:`~ripcert.errors.SolverError` if the dual cannot be made rigorous.
 
@@ -333,7 +341,10 @@ def dual_bound(
     if got is None:
         raise SolverError("the dual multipliers could not be made exactly feasible")
     record, eta_u, low = got
-    upper, upper_exact = _upper(problem, solver.lower())
+    if upper_exact is not None:
+        upper = float(parse_q(upper_exact, "upper_exact"))
+    else:
+        upper, upper_exact = _upper(problem, solver.lower())
     lower = float(low)
     details = {
         "upper_exact": upper_exact,
@@ -371,9 +382,59 @@ def _upper(problem: CounterexampleProblem, solver: str) -> tuple[float, str | No
         return delta_star(problem.x, problem.z, problem.margin, solver), None
 
 
+#: relative agreement required between a dual section's reduced (X, Z) and (PᵀX, PᵀZ)
+REDUCED_TOL = 1e-9
+
+
+def _reduced_pair(cert) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(PᵀX, PᵀZ)`` for a lifted operator with n > k, else None (full space)."""
+    op = cert.operator
+    if not isinstance(op, LiftedOperator) or op.basis.shape[0] == op.basis.shape[1]:
+        return None
+    return op.basis.T @ cert.x, op.basis.T @ cert.z
+
+
 def with_dual(cert, solver: str = "clarabel"):
-    """A copy of a certificate with a ``dual`` section for its (X, Z, margin)."""
-    return cert.with_extra(dual=dual_bound(cert.x, cert.z, cert.margin, solver).to_dict())
+    """A copy of a certificate with a ``dual`` section for its (X, Z, margin).
+
+    For a lifted operator (the reduced path) the bound is computed on the reduced instance
+    ``(PᵀX, PᵀZ)`` in R^k, stored in the section as ``reduced_x``/``reduced_z``.  It is a
+    lower bound for the full instance too: any feasible full-space kernel, compressed to
+    ``span(P)``, is feasible for the reduced SDP with the same margin and a spectrum inside
+    its own (MATH.md §4), so ``δ*_μ(reduced) ≤ δ*_μ(X, Z)``.  The step from (X, Z) to the
+    stored reduced pair is an orthogonal change of basis up to rounding (P is orthonormal to
+    ~1e-16), checked in floating point by :func:`verify_dual`; everything else is exact.
+    """
+    ex = cert.extra.get("exact")
+    known = ex.get("delta") if isinstance(ex, dict) else None  # U: this operator's exact δ
+    pair = _reduced_pair(cert)
+    if pair is None:
+        bound = dual_bound(cert.x, cert.z, cert.margin, solver, upper_exact=known)
+        return cert.with_extra(dual=bound.to_dict())
+    xk, zk = pair
+    section = dual_bound(xk, zk, cert.margin, solver, upper_exact=known).to_dict()
+    section.update(reduced_x=xk.tolist(), reduced_z=zk.tolist())
+    return cert.with_extra(dual=section)
+
+
+def _dual_pair(cert, du: dict) -> tuple[np.ndarray, np.ndarray, Check | None]:
+    """The (X, Z) a dual section speaks of, and for a reduced one its consistency check."""
+    if "reduced_x" not in du:
+        return cert.x, cert.z, None
+    try:
+        xk = np.array(du["reduced_x"], dtype=float)
+        zk = np.array(du["reduced_z"], dtype=float)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CertificateFormatError(f"dual section malformed: {exc}") from None
+    pair = _reduced_pair(cert)
+    if pair is None or xk.shape != pair[0].shape or zk.shape != pair[1].shape:
+        raise CertificateFormatError("dual.reduced_x/z do not match the lifted operator's basis")
+    if not (np.all(np.isfinite(xk)) and np.all(np.isfinite(zk))):
+        raise CertificateFormatError("dual.reduced_x/z must be finite")
+    scale = max(float(np.linalg.norm(cert.x)), float(np.linalg.norm(cert.z)))
+    err = max(float(np.linalg.norm(xk - pair[0])), float(np.linalg.norm(zk - pair[1]))) / scale
+    ok = err <= REDUCED_TOL
+    return xk, zk, Check("dual_reduced_pair", ok, f"‖(PᵀX, PᵀZ) − stored‖/‖(X, Z)‖ = {err:.1e}")
 
 
 def verify_dual(cert) -> list[Check]:
@@ -390,7 +451,8 @@ def verify_dual(cert) -> list[Check]:
         raise CertificateFormatError(f"dual section malformed: {exc}") from None
     if abs(power) > 1000:
         raise CertificateFormatError("dual.scale_power out of range")
-    xs, zs = cert.x * 2.0**power, cert.z * 2.0**power
+    x0, z0, pair_check = _dual_pair(cert, du)
+    xs, zs = x0 * 2.0**power, z0 * 2.0**power
     n, r = xs.shape
     xq = fmpq_mat(n, r, [q(v) for v in xs.ravel()])
     zq = fmpq_mat(n, zs.shape[1], [q(v) for v in zs.ravel()])
@@ -400,6 +462,8 @@ def verify_dual(cert) -> list[Check]:
     s2 = parse_mat(mult.get("S2"), "dual.S2", (d, d))
     tau = parse_q(mult.get("tau"), "dual.tau")
     rm, dmat, checks = _bound(xq, zq, mu, y, s1, s2)
+    if pair_check is not None:
+        checks.insert(0, pair_check)
     checks.append(Check("dual_margin", mu == cert.margin, f"dual margin {mu} / {cert.margin}"))
     checks.append(Check("dual_tau", tau >= 0 and ldl_psd(rm + dmat * tau)[0], "R + τD ⪰ 0"))
     if not all(c.passed for c in checks):

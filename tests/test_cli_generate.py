@@ -10,6 +10,7 @@ import pytest
 
 from ripcert import Certificate
 from ripcert.cli import main
+from ripcert.closed_form import rank1_delta
 
 
 def run(capsys, *argv):
@@ -133,17 +134,34 @@ def test_generate_exact_float_input_gives_rational_one_half(capsys, tmp_path):
     assert "dual       δ* ∈ [" in text
 
 
-def test_generate_exact_skips_the_dual_above_the_size_limit(capsys, tmp_path):
-    from ripcert.cli.generate import DUAL_MAX_N
+def test_generate_exact_large_n_has_a_reduced_dual_that_verifies(capsys, tmp_path):
+    """n = 200 on the reduced path: exact section and a dual bound on (PᵀX, PᵀZ), bracketing
+    the rank-1 closed form (MATH §5, independent of the SDP)."""
+    rng = np.random.default_rng(5)
+    x, z = rng.standard_normal((200, 1)), rng.standard_normal((200, 1))
+    xf, zf = tmp_path / "x.npy", tmp_path / "z.npy"
+    np.save(xf, x)
+    np.save(zf, z)
+    out = tmp_path / "big.json"
+    args = ["generate", "--x-file", str(xf), "--z-file", str(zf), "--exact", "-o", str(out)]
+    code, text, _ = run(capsys, *args)
+    assert code == 0 and "on the reduced instance" in text
+    cert = Certificate.load(out)
+    du = cert.extra["dual"]
+    cf = rank1_delta(x, z)
+    assert du["lower"] <= cf + 1e-12 and cf <= du["upper"] + 1e-12 and du["gap"] <= 1e-6
+    code, text, _ = run(capsys, "verify", "--exact", str(out))
+    assert code == 0, text
 
-    n = DUAL_MAX_N + 1
+
+def test_generate_exact_full_space_is_limited(capsys):
+    from ripcert.cli.generate import EXACT_FULL_MAX_N
+
+    n = EXACT_FULL_MAX_N + 1
     x = ",".join(["1"] + ["0"] * (n - 1))
     z = ",".join(["0", "1"] + ["0"] * (n - 2))
-    out = tmp_path / "big.json"
-    code, text, _ = run(capsys, "generate", "--x", x, "--z", z, "--exact", "-o", str(out))
-    assert code == 0 and "dual       skipped" in text
-    cert = Certificate.load(out)
-    assert "exact" in cert.extra and "dual" not in cert.extra
+    code, _, err = run(capsys, "generate", "--x", x, "--z", z, "--exact", "--no-reduce")
+    assert code == 2 and "--no-reduce" in err and "Traceback" not in err
 
 
 def test_console_entry_point_subprocess(tmp_path):

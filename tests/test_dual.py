@@ -123,3 +123,22 @@ def test_dual_sdp_multipliers_also_rigorous():
     b = dual_bound(x, z, multipliers="dual")
     assert b.lower <= rank1_delta(x, z) + 1e-12
     assert b.gap <= 1e-4
+
+
+def test_reduced_dual_for_lifted_operator_brackets_closed_form_and_rejects_tampering():
+    """n = 30, reduced path: the dual lives on (PᵀX, PᵀZ); it must bracket the closed form
+    of the full pair, and a stored reduced pair that is not PᵀX is rejected."""
+    rng = np.random.default_rng(11)
+    x, z = rng.standard_normal(30), rng.standard_normal(30)
+    cert = with_dual(generate(x, z))
+    du = cert.extra["dual"]
+    assert np.array(du["reduced_x"]).shape == (2, 1)
+    cf = rank1_delta(x, z)
+    assert du["lower"] <= cf + 1e-12 <= du["upper"] + 2e-12 and du["gap"] <= 1e-6
+    checks = verify_dual(cert)
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    assert checks[0].name == "dual_reduced_pair"
+    bad = copy.deepcopy(du)
+    bad["reduced_x"][0][0] += 1e-6
+    failed = [c.name for c in verify_dual(cert.with_extra(dual=bad)) if not c.passed]
+    assert "dual_reduced_pair" in failed
