@@ -11,6 +11,16 @@ import math
 import numpy as np
 
 
+def theory_threshold(r: int, r_star: int) -> float:
+    """``1/(1+√(r*/r))``: the sharp RIP threshold for rank r ≥ r* (R. Y. Zhang 2021–2022;
+    1/2 for r = r*, Zhang, Sojoudi & Lavaei 2019).  MATH.md §5, §7.
+
+    >>> theory_threshold(1, 1), round(theory_threshold(3, 1), 6)
+    (0.5, 0.633975)
+    """
+    return 1.0 / (1.0 + math.sqrt(r_star / r))
+
+
 def rank1_delta(x: np.ndarray, z: np.ndarray) -> float:
     """δ*(x, z) for rank-1 ``x, z ∈ Rⁿ``; returns 1.0 when no counterexample exists.
 

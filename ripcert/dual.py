@@ -59,6 +59,7 @@ from .exact import (
     parse_q,
     q,
     q_str,
+    sqrt_low,
     symmetry_generators,
     t_lift,
     t_metric,
@@ -109,12 +110,6 @@ def _projector(x: fmpq_mat) -> fmpq_mat:
     if v.ncols() == 0:
         return identity(n * r)
     return identity(n * r) - v * (v.transpose() * v).inv() * v.transpose()
-
-
-def _sqrt_low(a: fmpq, bits: int = 60) -> fmpq:
-    """A rational ≤ √a (a ≥ 0)."""
-    num, den = int(a.p), int(a.q)
-    return fmpq(math.isqrt(num * den * 4**bits), den * 2**bits)
 
 
 def _r_matrix(xq, teq, tq, y, s1, s2) -> fmpq_mat:
@@ -204,15 +199,8 @@ def _solve_dual(x, z, mu, solver):
         "clarabel": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10},
         "scs": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
     }
-    if solver not in opts:
-        raise InvalidInputError(f"unknown solver {solver!r}; choose from clarabel, scs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            prob.solve(solver=solver.upper(), **opts[solver])
-        except cp.error.SolverError as exc:
-            raise SolverError(f"dual SDP failed: {exc}") from None
-    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or s1.value is None:
+    _solve_quietly(prob, solver, opts, "dual SDP")
+    if s1.value is None:
         raise SolverError(f"dual SDP status {prob.status}")
     return ym.value, s1.value, s2.value, float(prob.value), prob.status
 
@@ -230,16 +218,7 @@ def _duals_from_primal(x, z, mu, solver):
 
     problem = CounterexampleProblem(x, z, mu)
     prob, _, _ = build(problem)
-    if solver not in _SOLVER_OPTIONS:
-        raise InvalidInputError(f"unknown solver {solver!r}; choose from clarabel, scs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            prob.solve(solver=solver.upper(), **_SOLVER_OPTIONS[solver])
-        except cp.error.SolverError as exc:
-            raise SolverError(f"SDP failed: {exc}") from None
-    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise SolverError(f"SDP status {prob.status}")
+    _solve_quietly(prob, solver, _SOLVER_OPTIONS, "SDP")
     foc, lower, soc = prob.constraints[0], prob.constraints[1], prob.constraints[-1]
     n, r = x.shape
     w = t_weights(n)
@@ -284,7 +263,7 @@ def _rigorous(xs, zs, mu, yf, s1f, s2f) -> tuple[dict, fmpq, fmpq] | None:
             break
     else:
         return None
-    c_low = q(mu) * _sqrt_low(_frob_sq(zq))
+    c_low = _margin_low(mu, zq)
     pi = _projector(xq)
     eta_u = _eta_upper(rm, dmat, tau, s1, c_low, pi)
     low = _lower_from_eta(eta_u)
@@ -295,9 +274,26 @@ def _rigorous(xs, zs, mu, yf, s1f, s2f) -> tuple[dict, fmpq, fmpq] | None:
     return record, eta_u, low
 
 
-def _frob_sq(zq: fmpq_mat) -> fmpq:
+def _margin_low(mu: float, zq: fmpq_mat) -> fmpq:
+    """A rational ``c_low ≤ c = μ‖ZZᵀ‖_F`` (exact square, rounded-down square root)."""
     m = zq * zq.transpose()
-    return sum((m[i, j] ** 2 for i in range(m.nrows()) for j in range(m.ncols())), fmpq(0))
+    fro_sq = sum((m[i, j] ** 2 for i in range(m.nrows()) for j in range(m.ncols())), fmpq(0))
+    return q(mu) * sqrt_low(fro_sq)
+
+
+def _solve_quietly(prob: cp.Problem, solver: str, options: dict[str, dict], what: str) -> None:
+    """Solve ``prob`` with ``options[solver]``; OPTIMAL_INACCURATE is accepted here because
+    the multipliers are only a starting point, made rigorous exactly afterwards."""
+    if solver not in options:
+        raise InvalidInputError(f"unknown solver {solver!r}; choose from clarabel, scs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            prob.solve(solver=solver.upper(), **options[solver])
+        except cp.error.SolverError as exc:
+            raise SolverError(f"{what} failed: {exc}") from None
+    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        raise SolverError(f"{what} status {prob.status}")
 
 
 def dual_bound(
@@ -468,7 +464,7 @@ def verify_dual(cert) -> list[Check]:
     checks.append(Check("dual_tau", tau >= 0 and ldl_psd(rm + dmat * tau)[0], "R + τD ⪰ 0"))
     if not all(c.passed for c in checks):
         return checks
-    c_low = q(mu) * _sqrt_low(_frob_sq(zq))
+    c_low = _margin_low(mu, zq)
     low = _lower_from_eta(_eta_upper(rm, dmat, tau, s1, c_low, _projector(xq)))
     checks.append(Check("dual_lower_value", low >= stated, f"L = {q_str(low)}"))
     ok = abs(float(du.get("lower", -1)) - float(stated)) <= 1e-12

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .closed_form import theory_threshold
+
 #: the talk's δ = 1/2 instance (MATH.md §6; Zhang, Josz, Sojoudi & Lavaei 2018)
 X_HALF = np.array([[0.0], [2**-0.5]])
 Z_HALF = np.array([[1.0], [0.0]])
@@ -35,7 +37,7 @@ def overparameterised(r: int, r_star: int) -> tuple[np.ndarray, np.ndarray, floa
     t = np.sqrt(r_star) / (np.sqrt(r) + np.sqrt(r_star))
     x = np.sqrt(t) * np.vstack([np.eye(r), np.zeros((r_star, r))])
     z = np.vstack([np.zeros((r, r_star)), np.eye(r_star)])
-    return x, z, float(1.0 / (1.0 + np.sqrt(r_star / r)))
+    return x, z, theory_threshold(r, r_star)
 
 
 def random_pair(n: int, r: int, r_star: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ import numpy as np
 
 from . import __version__
 from .certificate import atomic_write_text
-from .closed_form import rank1_delta
+from .closed_form import rank1_delta, theory_threshold
 from .counterexample import solve_problem
 from .errors import InvalidInputError, NoCounterexampleError, SolverError
 from .problem import CounterexampleProblem
@@ -170,11 +170,6 @@ class SweepResult:
             return np.array([np.nan if v is None else float(v) for v in vals])
         except (TypeError, ValueError):
             return np.array(vals, dtype=object)
-
-
-def theory_threshold(r: int, r_star: int) -> float:
-    """``1/(1+√(r*/r))``: no spurious second-order point below it (R. Y. Zhang 2021–2022)."""
-    return 1.0 / (1.0 + math.sqrt(r_star / r))
 
 
 def rank1_axes(spec: SweepSpec) -> tuple[np.ndarray, np.ndarray]:

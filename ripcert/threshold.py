@@ -35,6 +35,7 @@ import scipy.optimize
 import scipy.sparse as sp
 
 from .certificate import Certificate
+from .closed_form import theory_threshold
 from .counterexample import delta_star, generate
 from .errors import InvalidInputError, RipcertError
 from .landscape import complement_basis, lift_map, residual
@@ -48,15 +49,6 @@ REACH_TOL = 1e-3
 
 class ThresholdViolationWarning(RuntimeWarning):
     """A search found δ* below the proven threshold 1/(1+√(r*/r)): a bug or a solver error."""
-
-
-def theory_threshold(r: int, r_star: int) -> float:
-    """``1/(1+√(r*/r))`` (R. Y. Zhang 2021–2022; 1/2 for r = r*, Zhang et al. 2019).
-
-    >>> theory_threshold(1, 1), round(theory_threshold(3, 1), 6)
-    (0.5, 0.633975)
-    """
-    return 1.0 / (1.0 + math.sqrt(r_star / r))
 
 
 def known_minimiser(r: int, r_star: int) -> np.ndarray:
