@@ -18,8 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ripcert import generate
-from ripcert.dual import dual_bound
-from ripcert.exact import certify_exact, verify_exact
+from ripcert.checkers.exact import verify_exact
+from ripcert.maker.dual import dual_bound
+from ripcert.maker.exact import certify_exact
 
 
 def family(r: int, rs: int):

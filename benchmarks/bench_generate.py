@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from ripcert import generate
-from ripcert.examples import random_pair
+from ripcert.core.examples import random_pair
 
 
 def median_time(fn, repeats: int) -> float:

@@ -22,7 +22,7 @@ def machine() -> str:
 
 
 def bench_sweep(steps: int, big: int) -> None:
-    from ripcert.sweep import SweepSpec, comparable, grid_minimum, run_sweep
+    from ripcert.studies.sweep import SweepSpec, comparable, grid_minimum, run_sweep
 
     print(f"### Sweep throughput ({machine()})\n")
     print("| grid | points | jobs | seconds | points/s | grid min δ* |")
@@ -71,7 +71,7 @@ def bench_sweep(steps: int, big: int) -> None:
 
 
 def bench_sgd(trials: int) -> None:
-    from ripcert import dynamics as D
+    from ripcert.studies import dynamics as D
 
     land = D.talk_landscape()
     print(f"### Dynamics on the δ = 1/2 instance ({machine()})\n")
@@ -101,7 +101,7 @@ def bench_sgd(trials: int) -> None:
 
 
 def bench_threshold(starts: int) -> None:
-    from ripcert import threshold as T
+    from ripcert.studies import threshold as T
 
     print(f"### Threshold table, {starts} random starts per pair, seed 0 ({machine()})\n")
     results = []

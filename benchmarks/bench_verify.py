@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ripcert.counterexample import generate
-from ripcert.rip import DEFAULT_SAMPLES
-from ripcert.verification import verify_file
+from ripcert.checkers.rip import DEFAULT_SAMPLES
+from ripcert.checkers.verification import verify_file
+from ripcert.generator.counterexample import generate
 
 
 def main() -> None:

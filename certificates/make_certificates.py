@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ripcert import certify_exact, generate, with_dual
-from ripcert.examples import X_HALF, Z_HALF, overparameterised, random_pair
+from ripcert.core.examples import X_HALF, Z_HALF, overparameterised, random_pair
 
 HERE = Path(__file__).resolve().parent
 

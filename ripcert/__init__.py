@@ -15,33 +15,55 @@ True
 >>> ripcert.certify_exact(cert).extra["exact"]["delta"]  # exact rational δ
 '1/2'
 
-Modules follow MATH.md: ``vectorization`` (§1), ``landscape`` (§1), ``operator`` (§1, §4),
-``sdp`` (§3), ``reduction`` (§4), ``closed_form`` (§5), ``counterexample`` (§3–§4),
-``certificate``, ``verification`` and ``rip`` (§2), ``exact`` and ``dual`` (rigorous
-brackets), ``sweep``, ``threshold``, ``dynamics`` and ``plots`` (§5–§7).
+Packages by role (docs/architecture.md): ``core`` (svec coordinates, operators, derivatives,
+closed form), ``certificate`` (the record and its file form), ``generator`` (problem,
+reductions, SDP, counterexample), ``checkers`` (verifier, RIP brackets, exact and dual
+re-checks; never imports the generator), ``exact`` (rational arithmetic), ``maker`` (exact and
+dual sections), ``studies`` (sweeps, thresholds, dynamics, figures) and ``cli``.
+
+The names below are imported lazily (PEP 562), so ``import ripcert`` stays cheap and the
+command line starts fast; ``ripcert.generate`` loads the generator (and cvxpy) on first use.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .certificate import Certificate  # noqa: E402
-from .closed_form import rank1_delta  # noqa: E402
-from .counterexample import delta_star, generate  # noqa: E402
-from .dual import DualBound, dual_bound, verify_dual, with_dual  # noqa: E402
-from .errors import (  # noqa: E402
-    CertificateFormatError,
-    ExactCertificationError,
-    InvalidInputError,
-    NoCounterexampleError,
-    RipcertError,
-    SolverError,
-)
-from .exact import ExactReport, certify_exact, verify_exact  # noqa: E402
-from .operator import KernelOperator, LiftedOperator, SensingOperator  # noqa: E402
-from .problem import CounterexampleProblem  # noqa: E402
-from .rip import RipBracket, rip_bracket  # noqa: E402
-from .sweep import SweepSpec, run_sweep  # noqa: E402
-from .threshold import threshold_table  # noqa: E402
-from .verification import VerificationReport, verify, verify_file  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ripcert.version import __version__
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Certificate": "ripcert.certificate",
+    "rank1_delta": "ripcert.core.closed_form",
+    "KernelOperator": "ripcert.core.operator",
+    "LiftedOperator": "ripcert.core.operator",
+    "SensingOperator": "ripcert.core.operator",
+    "CertificateFormatError": "ripcert.errors",
+    "ExactCertificationError": "ripcert.errors",
+    "InvalidInputError": "ripcert.errors",
+    "NoCounterexampleError": "ripcert.errors",
+    "RipcertError": "ripcert.errors",
+    "SolverError": "ripcert.errors",
+    "CounterexampleProblem": "ripcert.generator.problem",
+    "delta_star": "ripcert.generator.counterexample",
+    "generate": "ripcert.generator.counterexample",
+    "RipBracket": "ripcert.checkers.rip",
+    "rip_bracket": "ripcert.checkers.rip",
+    "VerificationReport": "ripcert.checkers.verification",
+    "verify": "ripcert.checkers.verification",
+    "verify_file": "ripcert.checkers.verification",
+    "ExactReport": "ripcert.checkers.exact",
+    "verify_exact": "ripcert.checkers.exact",
+    "verify_dual": "ripcert.checkers.dual",
+    "certify_exact": "ripcert.maker.exact",
+    "DualBound": "ripcert.maker.dual",
+    "dual_bound": "ripcert.maker.dual",
+    "with_dual": "ripcert.maker.dual",
+    "SweepSpec": "ripcert.studies.sweep",
+    "run_sweep": "ripcert.studies.sweep",
+    "threshold_table": "ripcert.studies.threshold",
+}
 
 __all__ = [
     "Certificate",
@@ -75,3 +97,41 @@ __all__ = [
     "verify_file",
     "with_dual",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ripcert' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # static tools see the eager imports
+    from ripcert.certificate import Certificate
+    from ripcert.checkers.dual import verify_dual
+    from ripcert.checkers.exact import ExactReport, verify_exact
+    from ripcert.checkers.rip import RipBracket, rip_bracket
+    from ripcert.checkers.verification import VerificationReport, verify, verify_file
+    from ripcert.core.closed_form import rank1_delta
+    from ripcert.core.operator import KernelOperator, LiftedOperator, SensingOperator
+    from ripcert.errors import (
+        CertificateFormatError,
+        ExactCertificationError,
+        InvalidInputError,
+        NoCounterexampleError,
+        RipcertError,
+        SolverError,
+    )
+    from ripcert.generator.counterexample import delta_star, generate
+    from ripcert.generator.problem import CounterexampleProblem
+    from ripcert.maker.dual import DualBound, dual_bound, with_dual
+    from ripcert.maker.exact import certify_exact
+    from ripcert.studies.sweep import SweepSpec, run_sweep
+    from ripcert.studies.threshold import threshold_table

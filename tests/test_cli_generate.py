@@ -10,7 +10,7 @@ import pytest
 
 from ripcert import Certificate
 from ripcert.cli import main
-from ripcert.closed_form import rank1_delta
+from ripcert.core.closed_form import rank1_delta
 
 
 def run(capsys, *argv):
@@ -155,7 +155,7 @@ def test_generate_exact_large_n_has_a_reduced_dual_that_verifies(capsys, tmp_pat
 
 
 def test_generate_exact_full_space_is_limited(capsys):
-    from ripcert.cli.generate import EXACT_FULL_MAX_N
+    from ripcert.maker.certify import EXACT_FULL_MAX_N
 
     n = EXACT_FULL_MAX_N + 1
     x = ",".join(["1"] + ["0"] * (n - 1))

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from ripcert.cli import SUBCOMMANDS, main
-from ripcert.sweep import comparable, read_table
+from ripcert.studies.sweep import comparable, read_table
 
 
 def test_subcommands_registered():

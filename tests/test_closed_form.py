@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ripcert.closed_form import rank1_delta
+from ripcert.core.closed_form import rank1_delta
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import pytest
 import ripcert
 from conftest import X_HALF, Z_HALF, overparam_pair
 from ripcert import NoCounterexampleError, generate
-from ripcert.closed_form import rank1_delta
-from ripcert.counterexample import delta_star
-from ripcert.landscape import hessian, restricted_min_eig, symmetry_directions
+from ripcert.core.closed_form import rank1_delta
+from ripcert.core.landscape import hessian, restricted_min_eig, symmetry_directions
+from ripcert.generator.counterexample import delta_star
 
 
 def test_delta_half_instance():

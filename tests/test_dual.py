@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from ripcert import NoCounterexampleError, generate, rank1_delta
-from ripcert.dual import DualBound, dual_bound, verify_dual, with_dual
-from ripcert.exact import certify_exact, verify_exact
+from ripcert.checkers.dual import verify_dual
+from ripcert.checkers.exact import verify_exact
+from ripcert.maker.dual import DualBound, dual_bound, with_dual
+from ripcert.maker.exact import certify_exact
 
 
 def _pairs(count: int):

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from ripcert import dynamics as D
-from ripcert.counterexample import generate
+from ripcert.core.landscape import objective as kernel_objective
+from ripcert.core.vectorization import svec
 from ripcert.errors import InvalidInputError
-from ripcert.landscape import objective as kernel_objective
-from ripcert.vectorization import svec
+from ripcert.generator.counterexample import generate
+from ripcert.studies import dynamics as D
 
 L = D.talk_landscape()
 

@@ -12,18 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ripcert import Certificate, generate, rank1_delta
+from ripcert.checkers.exact import instance_from_section, verify_exact
 from ripcert.errors import CertificateFormatError
-from ripcert.exact import (
-    _instance_parts,
-    certify_exact,
-    instance_from_section,
-    ldl_psd,
-    parse_q,
-    qmat,
-    to_float,
-    tvec,
-    verify_exact,
-)
+from ripcert.exact.instance import _instance_parts
+from ripcert.exact.rational import ldl_psd, parse_q, qmat, to_float, tvec
+from ripcert.maker.exact import certify_exact
 
 
 def frac(s: str) -> Fraction:

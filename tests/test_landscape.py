@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ripcert.landscape import (
+from ripcert.core.landscape import (
     gradient,
     hessian,
     lift_map,
@@ -12,7 +12,7 @@ from ripcert.landscape import (
     restricted_min_eig,
     symmetry_directions,
 )
-from ripcert.vectorization import sdim, unvec, vec
+from ripcert.core.vectorization import sdim, unvec, vec
 
 
 def _random_kernel(rng, n):

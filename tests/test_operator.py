@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from ripcert.operator import KernelOperator, LiftedOperator, SensingOperator
-from ripcert.reduction import SpanReduction
-from ripcert.vectorization import sdim, svec
+from ripcert.core.operator import KernelOperator, LiftedOperator, SensingOperator
+from ripcert.core.vectorization import sdim, svec
+from ripcert.generator.reductions import SpanReduction
 
 
 def _lifted(rng, n=5, k=2):
@@ -63,7 +63,7 @@ def test_permuting_measurements_changes_nothing(rng):
 
 
 def test_span_reduction_round_trip(rng):
-    from ripcert.problem import CounterexampleProblem
+    from ripcert.generator.problem import CounterexampleProblem
 
     x, z = rng.standard_normal((6, 2)), rng.standard_normal((6, 1))
     small, red = SpanReduction.reduce(CounterexampleProblem(x, z))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ripcert import dynamics as D
-from ripcert import plots as P
-from ripcert.sweep import SweepSpec, run_sweep
-from ripcert.threshold import search
+from ripcert.studies import dynamics as D
+from ripcert.studies import plots as P
+from ripcert.studies.sweep import SweepSpec, run_sweep
+from ripcert.studies.threshold import search
 
 
 def _png_ok(path):

@@ -5,8 +5,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ripcert.closed_form import rank1_delta
-from ripcert.counterexample import delta_star
+from ripcert.core.closed_form import rank1_delta
+from ripcert.generator.counterexample import delta_star
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,4 +1,4 @@
-"""Tests of the RIP bounds (ripcert.rip): spectral (a), witnesses (b), SDP relaxation (c)."""
+"""Tests of the RIP bounds (ripcert.checkers.rip): spectral (a), witnesses (b), SDP (c)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import scipy.optimize
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ripcert.errors import InvalidInputError
-from ripcert.operator import KernelOperator, LiftedOperator, SensingOperator
-from ripcert.rip import (
+from ripcert.checkers.rip import (
     delta_as_is,
     delta_from_ratios,
     rayleigh,
@@ -19,6 +17,8 @@ from ripcert.rip import (
     spectral_bound,
     witness_bound,
 )
+from ripcert.core.operator import KernelOperator, LiftedOperator, SensingOperator
+from ripcert.errors import InvalidInputError
 
 
 def talk_operator() -> SensingOperator:

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ripcert.closed_form import rank1_delta
+from ripcert.core.closed_form import rank1_delta
 from ripcert.errors import InvalidInputError
-from ripcert.sweep import (
+from ripcert.studies.sweep import (
     COLUMNS,
     SweepSpec,
     comparable,
@@ -143,7 +143,7 @@ def test_resume_refuses_a_different_sweep(tmp_path):
 
 _KILL_SCRIPT = """
 import sys
-from ripcert.sweep import SweepSpec, run_sweep
+from ripcert.studies.sweep import SweepSpec, run_sweep
 spec = SweepSpec("rank1", phi_steps=9, rho_steps=9)
 run_sweep(spec, sys.argv[1], progress=False, resume=True)
 """

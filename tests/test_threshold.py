@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ripcert import threshold as T
-from ripcert.closed_form import rank1_delta
-from ripcert.counterexample import delta_star
+from ripcert.core.closed_form import rank1_delta
 from ripcert.errors import InvalidInputError
+from ripcert.generator.counterexample import delta_star
+from ripcert.studies import threshold as T
 
 
 def paper_threshold(r: int, rs: int) -> float:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ripcert.vectorization import order_from_sdim, sdim, smat, svec, svec_basis, unvec, vec
+from ripcert.core.vectorization import order_from_sdim, sdim, smat, svec, svec_basis, unvec, vec
 
 
 def _sym(rng, n):

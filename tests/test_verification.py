@@ -15,12 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ripcert.rip
-import ripcert.verification
+import ripcert.checkers.rip
+import ripcert.checkers.verification
 from ripcert.certificate import Certificate, payload_hash
-from ripcert.counterexample import generate
-from ripcert.operator import KernelOperator, LiftedOperator, SensingOperator
-from ripcert.verification import (
+from ripcert.checkers.verification import (
     Check,
     Landscape,
     VerificationReport,
@@ -28,6 +26,8 @@ from ripcert.verification import (
     verify,
     verify_file,
 )
+from ripcert.core.operator import KernelOperator, LiftedOperator, SensingOperator
+from ripcert.generator.counterexample import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 CERT_DIR = ROOT / "certificates"
@@ -357,7 +357,7 @@ def random_landscapes(seed: int, n: int, r: int, rs: int):
     a = rng.standard_normal((7, n, n))
     a = a + np.swapaxes(a, 1, 2)
     sens = Landscape.from_operator(SensingOperator(a), z)
-    kern = Landscape.from_operator(KernelOperator(ripcert.rip.sensing_kernel(a)), z)
+    kern = Landscape.from_operator(KernelOperator(ripcert.checkers.rip.sensing_kernel(a)), z)
     k = min(n, r + rs)
     p, _ = np.linalg.qr(rng.standard_normal((n, k)))
     b = rng.standard_normal((k * (k + 1) // 2,) * 2)
@@ -480,20 +480,22 @@ def test_deterministic_for_a_seed(rank2):
 
 
 def test_exit_code_convention():
-    ok = VerificationReport("a", (Check("x", 0, 0, True),))
-    bad = VerificationReport("b", (Check("x", 1, 0, False),))
-    inv = VerificationReport("c", (Check("integrity", 0, 0, False),), invalid=True)
+    ok = VerificationReport("a", (Check("x", True, value=0, tolerance=0),))
+    bad = VerificationReport("b", (Check("x", False, value=1, tolerance=0),))
+    inv = VerificationReport("c", (Check("integrity", False, value=0, tolerance=0),), invalid=True)
     assert exit_code([ok]) == 0
     assert exit_code([ok, bad]) == 1
     assert exit_code([ok, bad, inv]) == 2
 
 
 def test_extra_checks_are_appended(half):
-    rep = verify(half, extra_checks=[lambda c: Check("exact", 0.0, 0.0, c.n == 2, "stub")])
+    rep = verify(
+        half, extra_checks=[lambda c: Check("exact", c.n == 2, "stub", value=0.0, tolerance=0.0)]
+    )
     assert rep.checks[-1].name == "exact" and rep.passed
 
 
-@pytest.mark.parametrize("module", [ripcert.verification, ripcert.rip])
+@pytest.mark.parametrize("module", [ripcert.checkers.verification, ripcert.checkers.rip])
 def test_independent_of_the_generator(module):
     tree = ast.parse(Path(module.__file__).read_text())
     imported = set()
@@ -507,7 +509,7 @@ def test_independent_of_the_generator(module):
 
 
 def test_sensing_consistency_by_probes_above_dense_limit(half, monkeypatch):
-    monkeypatch.setattr(ripcert.verification, "DENSE_MAX_N", 1)
+    monkeypatch.setattr(ripcert.checkers.verification, "DENSE_MAX_N", 1)
     rep = verify(half)
     assert rep.passed, rep.failed
     assert "random symmetric" in rep.check("sensing_consistent").detail

@@ -1,5 +1,7 @@
 """The ``ripcert`` command line.  One module per subcommand; each defines
-``add_parser(subparsers)`` and ``run(args) -> int``.
+``add_parser(subparsers)`` and ``run(args) -> int``, and imports the library (and with it
+cvxpy and the solvers) inside ``run``, so that ``ripcert --help``, ``--version`` and
+``verify`` start fast.  The CLI holds no library logic: it parses, calls, prints.
 
 Exit codes: 0 success; 1 a verification check failed; 2 invalid input (a one-line
 message, no traceback); 3 no counterexample with δ < 1 exists; 4 solver failure.
@@ -8,14 +10,22 @@ message, no traceback); 3 no counterexample with δ < 1 exists; 4 solver failure
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from .. import __version__
-from ..errors import RipcertError
+from ripcert.errors import RipcertError
+from ripcert.version import __version__
+
+from . import demo, generate, sgd, sweep, threshold, verify
 
 #: subcommand modules, in the order ``ripcert --help`` lists them
-SUBCOMMANDS = ("demo", "generate", "verify", "sweep", "threshold", "sgd")
+SUBCOMMANDS = {
+    "demo": demo,
+    "generate": generate,
+    "verify": verify,
+    "sweep": sweep,
+    "threshold": threshold,
+    "sgd": sgd,
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ripcert {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in SUBCOMMANDS:
-        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    for module in SUBCOMMANDS.values():
+        module.add_parser(sub)
     return parser
 
 

@@ -8,12 +8,8 @@ import time
 
 import numpy as np
 
-from ..closed_form import rank1_delta
-from ..counterexample import generate
-from ..examples import X_HALF, Z_HALF
-from ..verification import exit_code, verify
-from .generate import add_exact, summary
-from .verify import exact_check, table
+from .generate import summary
+from .verify import table
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,10 +23,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ripcert.checkers.verification import exit_code, verify
+    from ripcert.core.closed_form import rank1_delta
+    from ripcert.core.examples import X_HALF, Z_HALF
+    from ripcert.generator.counterexample import generate
+    from ripcert.maker.certify import certify
+
     x, z = X_HALF, Z_HALF
     print("Ground truth z = (1, 0), candidate x = (0, 1/√2)  [MATH.md §6]\n")
     t0 = time.perf_counter()
-    cert = add_exact(generate(x, z))
+    cert = certify(generate(x, z))
     print(summary(cert, time.perf_counter() - t0))
     print(f"\nrank-1 closed form  δ* = {rank1_delta(x, z):.10g}   (theory: 1/2)")
     print("sensing matrices A_i = √λ_i smat(u_i):")
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  A{i} = " + text.replace("\n", "\n       "))
     print("\nindependent verification (recomputes f, ∇f, ∇²f from the sensing matrices):")
     # verify the serialised JSON (schema, sha256), as a reader of the file would
-    report = verify(json.loads(cert.to_json()), source="demo", extra_checks=[exact_check])
+    report = verify(json.loads(cert.to_json()), source="demo", exact=True)
     print(table(report))
     if args.output:
         cert.save(args.output)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import time
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from ..certificate import Certificate
-from ..counterexample import generate
-from ..errors import InvalidInputError
-from ..sdp import SOLVERS
+from ripcert.generator.solvers import SOLVERS
+
 from .inputs import matrix_arg
 
-#: full-space (``--no-reduce``) exact certificates: above this n, exact LDLᵀ on S^n takes minutes
-EXACT_FULL_MAX_N = 6
+if TYPE_CHECKING:
+    from ripcert.certificate import Certificate
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--exact",
         action="store_true",
         help="add an exact rational certificate and a rigorous dual lower bound on δ*"
-        f" (with --no-reduce: n ≤ {EXACT_FULL_MAX_N})",
+        " (with --no-reduce: n ≤ 6)",
     )
     p.add_argument("-o", "--output", help="write the certificate JSON here (atomically)")
     p.set_defaults(run=run)
@@ -54,14 +53,6 @@ def summary(cert: Certificate, seconds: float) -> str:
             f"time       {seconds:.3f} s",
         ]
     )
-
-
-def add_exact(cert: Certificate) -> Certificate:
-    """The ``exact`` section (rational δ) and the ``dual`` bracket (issue 5)."""
-    from ..dual import with_dual
-    from ..exact import certify_exact
-
-    return with_dual(certify_exact(cert))
 
 
 def exact_summary(cert: Certificate) -> list[str]:
@@ -88,15 +79,15 @@ def exact_summary(cert: Certificate) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     x = matrix_arg(args.x, args.x_file, "X")
     z = matrix_arg(args.z, args.z_file, "Z")
-    if args.exact and args.no_reduce and x.shape[0] > EXACT_FULL_MAX_N:
-        raise InvalidInputError(
-            f"--exact with --no-reduce is limited to n ≤ {EXACT_FULL_MAX_N} (exact arithmetic on"
-            f" S^n; n = {x.shape[0]}); drop --no-reduce to certify the reduced instance"
-        )
+    from ripcert.generator.counterexample import generate
+    from ripcert.maker.certify import certify, check_certifiable
+
+    if args.exact:
+        check_certifiable(x.shape[0], reduced=not args.no_reduce)
     t0 = time.perf_counter()
     cert = generate(x, z, margin=args.margin, solver=args.solver, reduce=not args.no_reduce)
     if args.exact:
-        cert = add_exact(cert)
+        cert = certify(cert)
     print(summary(cert, time.perf_counter() - t0))
     if args.output:
         cert.save(args.output)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidInputError
-from ..problem import as_matrix
+from ripcert.errors import InvalidInputError
+from ripcert.generator.problem import as_matrix
 
 
 def parse_inline(text: str, name: str) -> np.ndarray:

@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..certificate import Certificate, atomic_write_text
-from ..dynamics import INITS, METHODS, Protocol, from_certificate, gamma_sweep, talk_landscape
-from ..dynamics import run as run_trials
-from ..errors import InvalidInputError
+from ripcert.certificate import Certificate, atomic_write_text
+from ripcert.errors import InvalidInputError
+from ripcert.studies.dynamics import (
+    INITS,
+    METHODS,
+    Protocol,
+    from_certificate,
+    gamma_sweep,
+    talk_landscape,
+)
+from ripcert.studies.dynamics import run as run_trials
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

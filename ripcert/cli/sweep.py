@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import InvalidInputError
-from ..sdp import SOLVERS
-from ..sweep import SweepResult, SweepSpec, grid_minimum, run_sweep
+from ripcert.errors import InvalidInputError
+from ripcert.generator.solvers import SOLVERS
+
+if TYPE_CHECKING:
+    from ripcert.studies.sweep import SweepResult, SweepSpec
 
 
 def _pairs(text: str) -> tuple[tuple[int, int], ...]:
@@ -68,6 +71,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
+    from ripcert.studies.sweep import SweepSpec
+
     common = {"margin": args.margin, "solver": args.solver}
     if args.kind == "rank1":
         return SweepSpec(
@@ -100,6 +105,8 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
 
 
 def summary(res: SweepResult) -> str:
+    from ripcert.studies.sweep import grid_minimum
+
     rows = res.rows
     status: dict[str, int] = {}
     for r in rows:
@@ -123,6 +130,8 @@ def summary(res: SweepResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ripcert.studies.sweep import run_sweep
+
     spec = spec_from_args(args)
     res = run_sweep(
         spec,
@@ -134,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(summary(res))
     if args.plot and spec.kind in ("rank1", "overparam"):
-        from .. import plots
+        from ripcert.studies import plots
 
         path = Path(args.out) / f"{spec.kind}.png"
         if spec.kind == "rank1":

@@ -7,8 +7,10 @@ import json
 import warnings
 from pathlib import Path
 
-from ..certificate import atomic_write_text
-from ..threshold import METHODS, ThresholdViolationWarning, all_pairs, format_table, search
+from ripcert.certificate import atomic_write_text
+
+#: local-search methods of :func:`ripcert.studies.threshold.search` (checked equal in tests)
+METHODS = ("lbfgs", "nelder-mead")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +33,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import InvalidInputError
+    from ripcert.errors import InvalidInputError
+    from ripcert.studies.threshold import (
+        ThresholdViolationWarning,
+        all_pairs,
+        format_table,
+        search,
+    )
 
     if args.all:
         pairs = all_pairs(args.max_rank)

@@ -9,13 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from fractions import Fraction
 
-from ..certificate import Certificate
-from ..errors import RipcertError
-from ..rip import DEFAULT_SAMPLES
-from ..verification import Check, VerificationReport, exit_code, verify_file
+from ripcert.checkers.rip import DEFAULT_SAMPLES
+from ripcert.checkers.verification import VerificationReport, exit_code, verify_file
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -76,29 +72,13 @@ def table(rep: VerificationReport) -> str:
     return "\n".join(lines)
 
 
-def exact_check(cert: Certificate) -> Check:
-    """The ``exact`` and ``dual`` sections re-checked from their rationals (ripcert.exact)."""
-    from ..exact import verify_exact
-
-    t0 = time.perf_counter()
-    try:
-        rep = verify_exact(cert)
-    except RipcertError as exc:  # no or malformed exact/dual section
-        return Check("exact", float("nan"), 0.0, False, str(exc))
-    bad = ", ".join(f"{c.name} ({c.detail})" for c in rep.failures)
-    detail = f"δ = {rep.delta} exactly; {len(rep.checks)} exact checks"
-    detail += f"; failed: {bad}" if bad else f" ({time.perf_counter() - t0:.2f} s)"
-    return Check("exact", float(Fraction(rep.delta)), 0.0, rep.ok, detail)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.samples < 1:
         print("ripcert: error: --samples must be ≥ 1", file=sys.stderr)
         return 2
-    extra_checks = [exact_check] if args.exact else []
     reports = []
     for path in args.files:
-        rep = verify_file(path, samples=args.samples, seed=args.seed, extra_checks=extra_checks)
+        rep = verify_file(path, samples=args.samples, seed=args.seed, exact=args.exact)
         reports.append(rep)
         if rep.invalid:
             print(f"ripcert: error: {path}: {rep.checks[0].detail}", file=sys.stderr)

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import __version__
-from .certificate import Certificate, now
-from .errors import NoCounterexampleError
-from .operator import DENSE_LIMIT, KernelOperator, LiftedOperator
-from .problem import CounterexampleProblem
-from .reduction import Normalize, SpanReduction
-from .sdp import SDPSolution, solve
+from ripcert.certificate import Certificate, now
+from ripcert.core.operator import DENSE_LIMIT, KernelOperator, LiftedOperator
+from ripcert.errors import NoCounterexampleError
+from ripcert.generator.problem import CounterexampleProblem
+from ripcert.generator.reductions import Normalize, SpanReduction
+from ripcert.generator.sdp import SDPSolution, solve
+from ripcert.version import __version__
 
 #: kernels with ℓ/L at or below this are reported as "no counterexample with δ < 1"
 DELTA_ONE_TOL = 1e-7

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .closed_form import theory_threshold
+from ripcert.core.closed_form import theory_threshold
 
 #: the talk's δ = 1/2 instance (MATH.md §6; Zhang, Josz, Sojoudi & Lavaei 2018)
 X_HALF = np.array([[0.0], [2**-0.5]])

@@ -7,7 +7,7 @@ For a kernel ``H`` (acting on svec coordinates) and ground truth ``Z``::
     ∇²f(X)   = 2 [𝒳ᵀ H 𝒳 + 2 I_r ⊗ mat(He)]
 
 These are the generator's formulas: the SDP is written with them.  The verifier
-(:mod:`ripcert.verification`) deliberately recomputes f, ∇f and ∇²f on its own
+(:mod:`ripcert.checkers.verification`) deliberately recomputes f, ∇f and ∇²f on its own
 path from the sensing matrices, and the tests check both against finite differences.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .vectorization import sdim, smat, svec, vec
+from ripcert.core.vectorization import sdim, smat, svec, vec
 
 
 def residual(x: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 The verifier re-derives everything a certificate claims from the operator's data alone
 (sensing matrices, kernel, or lifted basis and kernel) on its **own path**: it does not
 import the generator's landscape, SDP, reduction or counterexample modules.  Only the
-svec convention (:mod:`ripcert.vectorization`), the loader (:mod:`ripcert.certificate`)
+svec convention (:mod:`ripcert.core.vectorization`), the loader (:mod:`ripcert.certificate`)
 and the operator classes' stored arrays are shared.
 
 Formulas (``M = UUᵀ − ZZᵀ``, ``G = Σ⟨A_i, M⟩A_i = 𝒜*𝒜(M)``)::
@@ -34,13 +34,13 @@ The symmetry directions ``XΩ = Q(QᵀX)Ω`` lie in the first block.  Nothing of
 with ``f̂ = f/λ_max(H)``: the certificate's margin convention (MATH.md §3), so a strict
 certificate with margin μ passes when that eigenvalue, off ``{XΩ : Ω skew}``, is ≥ μ.
 The first-order residual is ``‖∇f(X)‖_F / (4 λ_max(H) ‖XXᵀ − ZZᵀ‖_F ‖X‖₂)`` ∈ [0, 1].
-RIP numbers are scale-optimal (:mod:`ripcert.rip`), like the certificate's ``delta``.
+RIP numbers are scale-optimal (:mod:`ripcert.checkers.rip`), like the certificate's ``delta``.
 
 The δ = 1/2 example of the talk (MATH.md §6), written by hand:
 
 >>> import numpy as np
 >>> from ripcert.certificate import Certificate
->>> from ripcert.operator import SensingOperator
+>>> from ripcert.core.operator import SensingOperator
 >>> a = np.array([[[2**0.5, 0], [0, 2**-0.5]], [[0, 1.5**0.5], [1.5**0.5, 0]],
 ...               [[0, 0], [0, 1.5**0.5]]])
 >>> cert = Certificate(x=np.array([[0.0], [2**-0.5]]), z=np.array([[1.0], [0.0]]),
@@ -63,11 +63,19 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from .certificate import Certificate, parse_json
-from .errors import CertificateFormatError, InvalidInputError
-from .operator import KernelOperator, LiftedOperator, Operator, SensingOperator
-from .rip import DEFAULT_SAMPLES, RipBracket, rip_bracket, sensing_kernel, spectral_bound
-from .vectorization import sdim, smat, svec, svec_basis
+from ripcert.certificate import Certificate, parse_json
+from ripcert.checkers.exact import exact_check
+from ripcert.checkers.rip import (
+    DEFAULT_SAMPLES,
+    RipBracket,
+    rip_bracket,
+    sensing_kernel,
+    spectral_bound,
+)
+from ripcert.core.operator import KernelOperator, LiftedOperator, Operator, SensingOperator
+from ripcert.core.report import Check
+from ripcert.core.vectorization import sdim, smat, svec, svec_basis
+from ripcert.errors import CertificateFormatError, InvalidInputError
 
 #: relative asymmetry allowed in raw kernels and sensing matrices
 SYMMETRY_TOL = 1e-9
@@ -92,32 +100,6 @@ DENSE_MAX_N = 80
 # ---------------------------------------------------------------------------------------
 # reports
 # ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Check:
-    """One check: what was measured, against which tolerance, and the verdict."""
-
-    name: str
-    value: float
-    tolerance: float
-    passed: bool
-    detail: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "value", float(self.value))
-        object.__setattr__(self, "tolerance", float(self.tolerance))
-        object.__setattr__(self, "passed", bool(self.passed))
-
-    def to_dict(self) -> dict:
-        v = self.value
-        return {
-            "name": self.name,
-            "value": v if np.isfinite(v) else None,
-            "tolerance": self.tolerance,
-            "passed": bool(self.passed),
-            "detail": self.detail,
-        }
-
-
 @dataclass(frozen=True)
 class VerificationReport:
     """All checks of one certificate.  ``status`` ∈ {"passed", "failed", "invalid"}.
@@ -387,7 +369,7 @@ class Landscape:
 # the checks
 # ---------------------------------------------------------------------------------------
 def _invalid(source: str, message: str, samples: int, seed: int) -> VerificationReport:
-    chk = Check("integrity", float("nan"), 0.0, False, message)
+    chk = Check("integrity", False, message, value=float("nan"), tolerance=0.0)
     return VerificationReport(source, (chk,), invalid=True, samples=samples, seed=seed)
 
 
@@ -421,10 +403,10 @@ def _probe_consistency(op: Operator, sens: np.ndarray, probes: int = 8) -> Check
         worst = max(worst, abs(lhs - rhs) / max(abs(rhs), 1e-300))
     return Check(
         "sensing_consistent",
-        worst,
-        CONSISTENCY_TOL,
         worst <= CONSISTENCY_TOL,
         f"max relative |Σ⟨A_i,M⟩² − ‖A(M)‖²| over {probes} random symmetric M",
+        value=worst,
+        tolerance=CONSISTENCY_TOL,
     )
 
 
@@ -440,11 +422,11 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         checks.append(
             Check(
                 "kernel_symmetric",
-                asym,
-                SYMMETRY_TOL,
                 asym <= SYMMETRY_TOL,
                 "max|H − Hᵀ|/max|H| of the stored kernel"
                 + ("" if raw is not None else " (as loaded: already symmetrised)"),
+                value=asym,
+                tolerance=SYMMETRY_TOL,
             )
         )
     if isinstance(op, LiftedOperator):
@@ -452,7 +434,11 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         orth = float(np.max(np.abs(p.T @ p - np.eye(p.shape[1]))))
         checks.append(
             Check(
-                "basis_orthonormal", orth, ORTHONORMAL_TOL, orth <= ORTHONORMAL_TOL, "‖PᵀP − I‖_max"
+                "basis_orthonormal",
+                orth <= ORTHONORMAL_TOL,
+                "‖PᵀP − I‖_max",
+                value=orth,
+                tolerance=ORTHONORMAL_TOL,
             )
         )
     spec = spectral_bound(op)
@@ -460,10 +446,10 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
     checks.append(
         Check(
             "kernel_psd",
-            psd,
-            PSD_TOL,
             psd >= -PSD_TOL and spec.hi > 0,
             f"λ_min/λ_max of the kernel; spectrum [{spec.lo:.6g}, {spec.hi:.6g}]",
+            value=psd,
+            tolerance=PSD_TOL,
         )
     )
     sens = op.matrices if isinstance(op, SensingOperator) else cert.sensing_matrices
@@ -472,10 +458,10 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         checks.append(
             Check(
                 "sensing_symmetric",
-                asym,
-                SYMMETRY_TOL,
                 asym <= SYMMETRY_TOL,
                 f"max|A_i − A_iᵀ|/max|A| over {sens.shape[0]} matrices",
+                value=asym,
+                tolerance=SYMMETRY_TOL,
             )
         )
     if sens is not None and not isinstance(op, SensingOperator) and op.n > DENSE_MAX_N:
@@ -492,10 +478,10 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         checks.append(
             Check(
                 "sensing_consistent",
-                rel,
-                CONSISTENCY_TOL,
                 rel <= CONSISTENCY_TOL,
                 "‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F/‖H‖_F",
+                value=rel,
+                tolerance=CONSISTENCY_TOL,
             )
         )
     return checks
@@ -513,30 +499,34 @@ def _landscape_checks(
     gap_rel = gap / zz
     spurious = Check(
         "spurious",
-        gap_rel,
-        SPURIOUS_TOL,
         bool(
             gap_rel >= SPURIOUS_TOL
             and f_rel >= SPURIOUS_TOL
             and abs(fz) <= 1e-12 * lam_max * zz * zz
         ),
         f"‖XXᵀ−ZZᵀ‖_F/‖ZZᵀ‖_F; f(X) = {fx:.6g} (relative {f_rel:.3g}) > f(Z) = {fz:.3g}",
+        value=gap_rel,
+        tolerance=SPURIOUS_TOL,
     )
     grad = land.gradient(x)
     xnorm = float(np.linalg.norm(x, 2))
     foc = float(np.linalg.norm(grad)) / max(4.0 * lam_max * gap * xnorm, 1e-300)
     first = Check(
-        "first_order", foc, FOC_TOL, foc <= FOC_TOL, "‖∇f(X)‖_F/(4 λ_max ‖XXᵀ−ZZᵀ‖_F ‖X‖₂)"
+        "first_order",
+        foc <= FOC_TOL,
+        "‖∇f(X)‖_F/(4 λ_max ‖XXᵀ−ZZᵀ‖_F ‖X‖₂)",
+        value=foc,
+        tolerance=FOC_TOL,
     )
     spec = land.hessian_spectrum(x)
     unit = 2.0 * lam_max * zz
     soc = spec.min_eig / unit
     second = Check(
         "second_order",
-        soc,
-        SOC_TOL,
         soc >= -SOC_TOL,
         "λ_min(½∇²f̂(X))/‖ZZᵀ‖_F, f̂ = f/λ_max(H)",
+        value=soc,
+        tolerance=SOC_TOL,
     )
     checks = [spurious, first, second]
     comp = spec.min_eig_complement / unit
@@ -545,11 +535,11 @@ def _landscape_checks(
         checks.append(
             Check(
                 "strict_min",
-                comp,
-                SOC_TOL,
                 comp >= need,
                 f"λ_min of ½∇²f̂/‖ZZᵀ‖_F off {{XΩ}} must be positive and ≥ margin "
                 f"μ = {cert.margin:g} (− tolerance)",
+                value=comp,
+                tolerance=SOC_TOL,
             )
         )
     info = {"f_x": fx, "f_z": fz, "min_eig": soc, "min_eig_complement": comp}
@@ -564,35 +554,35 @@ def _rip_checks(cert: Certificate, bracket: RipBracket) -> list[Check]:
     return [
         Check(
             "rip_spectral",
-            spec.delta,
-            RIP_TOL,
             spec.delta <= claimed + RIP_TOL,
             f"(a) scale-optimal δ of the kernel spectrum [{spec.lo:.6g}, {spec.hi:.6g}]"
             f" ≤ claimed δ = {claimed:.10g}; as-is (γ=1) δ = {spec.delta_as_is:.6g}",
+            value=spec.delta,
+            tolerance=RIP_TOL,
         ),
         Check(
             "rip_scale",
-            scale_dev,
-            RIP_TOL,
             scale_dev <= claimed + RIP_TOL,
             f"max(γL − 1, 1 − γℓ) with the claimed γ = {cert.scale:.10g} ≤ claimed δ",
+            value=scale_dev,
+            tolerance=RIP_TOL,
         ),
         Check(
             "rip_lower",
-            lo,
-            RIP_TOL,
             lo <= claimed + RIP_TOL,
             f"(b) δ_{k} ≥ {lo:.10g} from explicit rank-{k} witnesses"
             f" ({bracket.witnesses.samples} restarts, seed {bracket.witnesses.seed})"
             f" ≤ claimed δ",
+            value=lo,
+            tolerance=RIP_TOL,
         ),
         Check(
             "rip_upper",
-            up,
-            RIP_TOL,
             lo <= up + RIP_TOL and up <= spec.delta + RIP_TOL,
             f"(c) δ_{k} ≤ {up:.10g} [{bracket.sdp.method}]; bracket δ_{k} ∈ [{lo:.10g},"
             f" {up:.10g}] must be consistent, and ≤ (a)",
+            value=up,
+            tolerance=RIP_TOL,
         ),
     ]
 
@@ -604,6 +594,7 @@ def verify(
     matrix_free: bool | None = None,
     source: str = "",
     extra_checks: Iterable[Callable[[Certificate], Check]] = (),
+    exact: bool = False,
 ) -> VerificationReport:
     """Re-check every claim of a certificate, independently of the generator.
 
@@ -613,7 +604,9 @@ def verify(
     orthonormal; sensing matrices symmetric and consistent with the kernel), spurious,
     first order, second order (and ``strict_min`` for strict claims), and RIP (a) spectral,
     scale, (b) witness lower bound and (c) SDP upper bound of order 2r.  ``extra_checks``
-    are callables ``cert -> Check`` appended at the end (e.g. an exact-arithmetic check).
+    are callables ``cert -> Check`` appended at the end; ``exact=True`` appends the exact
+    re-check of the ``exact`` and ``dual`` sections (:func:`ripcert.checkers.exact.exact_check`,
+    skipped when the certificate has none).
     Deterministic for a seed.  Malformed input gives an ``invalid`` report, never raises.
     """
     t0 = time.perf_counter()
@@ -645,7 +638,7 @@ def verify(
             seed,
         )
     cert = checked
-    checks = [Check("integrity", 0.0, 0.0, True, integrity_detail)]
+    checks = [Check("integrity", True, integrity_detail, value=0.0, tolerance=0.0)]
     checks += _structure_checks(cert, raw)
     spec = spectral_bound(cert.operator)
     lam_max = spec.hi
@@ -657,12 +650,14 @@ def verify(
         land_checks, info = _landscape_checks(cert, land, lam_max)
         checks += land_checks
     except (InvalidInputError, np.linalg.LinAlgError) as exc:
-        checks.append(Check("landscape", float("nan"), 0.0, False, str(exc)))
+        checks.append(Check("landscape", False, str(exc), value=float("nan"), tolerance=0.0))
     order = min(2 * cert.r, cert.n)
     bracket = rip_bracket(cert.operator, order, samples=samples, seed=seed)
     checks += _rip_checks(cert, bracket)
     for fn in extra_checks:
         checks.append(fn(cert))
+    if exact:
+        checks.append(exact_check(cert))
     return VerificationReport(
         source=source,
         checks=tuple(checks),
@@ -684,6 +679,7 @@ def verify_file(
     seed: int = 0,
     matrix_free: bool | None = None,
     extra_checks: Iterable[Callable[[Certificate], Check]] = (),
+    exact: bool = False,
 ) -> VerificationReport:
     """:func:`verify` a certificate file; unreadable or malformed files give ``invalid``."""
     src = str(path)
@@ -702,6 +698,7 @@ def verify_file(
         matrix_free=matrix_free,
         source=src,
         extra_checks=extra_checks,
+        exact=exact,
     )
 
 

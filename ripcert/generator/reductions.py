@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .operator import LiftedOperator
-from .problem import CounterexampleProblem, outer_fro
+from ripcert.core.operator import LiftedOperator
+from ripcert.generator.problem import CounterexampleProblem, outer_fro
 
 #: singular values below this fraction of the largest are dropped from span([X Z])
 SPAN_TOL = 1e-10

@@ -30,18 +30,17 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
-from .errors import InvalidInputError, NoCounterexampleError, SolverError
-from .landscape import (
+from ripcert.core.landscape import (
     complement_basis,
     complement_projector,
     curvature_basis,
     lift_map,
     residual,
 )
-from .problem import CounterexampleProblem, outer_fro
-from .vectorization import sdim, smat
-
-SOLVERS = ("clarabel", "scs")
+from ripcert.core.vectorization import sdim, smat
+from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
+from ripcert.generator.problem import CounterexampleProblem, outer_fro
+from ripcert.generator.solvers import SOLVERS
 
 #: residuals above these (relative) values make a solve "inaccurate"
 FOC_TOL = 1e-6

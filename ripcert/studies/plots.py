@@ -15,11 +15,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from .closed_form import rank1_delta
-from .dynamics import DynamicsResult, GammaSweep, Landscape, gradient, objective
-from .errors import InvalidInputError
-from .sweep import SweepResult, rank1_axes, rank1_matrix
-from .threshold import ThresholdResult, theory_threshold
+from ripcert.core.closed_form import rank1_delta
+from ripcert.errors import InvalidInputError
+from ripcert.studies.dynamics import DynamicsResult, GammaSweep, Landscape, gradient, objective
+from ripcert.studies.sweep import SweepResult, rank1_axes, rank1_matrix
+from ripcert.studies.threshold import ThresholdResult, theory_threshold
 
 
 def _figure(figsize=(6.4, 4.8)) -> Figure:

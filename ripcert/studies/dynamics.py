@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from .certificate import Certificate
-from .errors import InvalidInputError
+from ripcert.certificate import Certificate
+from ripcert.errors import InvalidInputError
 
 METHODS = ("gd", "sgd", "gd_noise")
 INITS = ("gaussian", "mix")

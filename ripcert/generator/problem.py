@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InvalidInputError, NoCounterexampleError
+from ripcert.errors import InvalidInputError, NoCounterexampleError
 
 #: relative tolerance below which XXᵀ = ZZᵀ, X = 0 or x ∥ z are taken as exact
 DEGENERACY_TOL = 1e-9

@@ -11,7 +11,8 @@ Three families, each a deterministic list of points with stable, sortable ids:
   ``X = √t·[I_r; 0]``, ``Z = [0; I_r*]`` in ``n = r + r*``, over a grid of ``t``; its
   minimum over t is the threshold ``1/(1+√(r*/r))``, attained at ``t = √r*/(√r+√r*)``.
 
-Each point records its parameters, δ* from the SDP (:func:`ripcert.counterexample.solve_problem`),
+Each point records its parameters, δ* from the SDP
+(:func:`ripcert.generator.counterexample.solve_problem`),
 the closed form where it applies, the theoretical lower bound ``1/(1+√(r*/r))``, the
 claim, the solver's name and status and the wall time.  A point without a counterexample
 records δ* = 1 and status ``no_counterexample``.
@@ -39,12 +40,12 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .certificate import atomic_write_text
-from .closed_form import rank1_delta, theory_threshold
-from .counterexample import solve_problem
-from .errors import InvalidInputError, NoCounterexampleError, SolverError
-from .problem import CounterexampleProblem
+from ripcert.certificate import atomic_write_text
+from ripcert.core.closed_form import rank1_delta, theory_threshold
+from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
+from ripcert.generator.counterexample import solve_problem
+from ripcert.generator.problem import CounterexampleProblem
+from ripcert.version import __version__
 
 KINDS = ("rank1", "random", "overparam")
 

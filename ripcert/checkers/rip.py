@@ -42,7 +42,7 @@ n > dim P): all three bounds run on the k×k problem, and n = 10,000 costs nothi
 Everything is deterministic for a seed (``numpy.random.default_rng(seed)``).
 
 >>> import numpy as np
->>> from ripcert.operator import SensingOperator
+>>> from ripcert.core.operator import SensingOperator
 >>> a = np.array([[[2**0.5, 0], [0, 2**-0.5]], [[0, 1.5**0.5], [1.5**0.5, 0]],
 ...               [[0, 0], [0, 1.5**0.5]]])
 >>> b = rip_bracket(SensingOperator(a), order=2)
@@ -58,9 +58,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse
 
-from .errors import InvalidInputError
-from .operator import KernelOperator, LiftedOperator, Operator, SensingOperator
-from .vectorization import order_from_sdim, sdim, smat, svec, svec_basis
+from ripcert.core.operator import KernelOperator, LiftedOperator, Operator, SensingOperator
+from ripcert.core.vectorization import order_from_sdim, sdim, smat, svec, svec_basis
+from ripcert.errors import InvalidInputError
 
 #: the SDP relaxation (c) is solved for kernels on Sⁿ with n up to this (N = n² sized LMIs)
 SDP_MAX_N = 8

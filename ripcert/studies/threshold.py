@@ -15,11 +15,11 @@ the SVD of Z and of the lower r×r block of X, every pair with rank Z = r* is eq
 
 so the search runs over ``(r* − 1) + r·r* + r`` parameters (2 for rank 1, 14 for r = r* = 3).
 
-Each evaluation solves the η-form SDP of :mod:`ripcert.sdp` directly with Clarabel
+Each evaluation solves the η-form SDP of :mod:`ripcert.generator.sdp` directly with Clarabel
 (:func:`fast_delta`, 1–100 ms; the cvxpy path is the fallback); its gradient in θ comes
 for free from the SDP's dual by the envelope theorem (:func:`delta_and_gradient`), and a
 seeded multistart of L-BFGS-B (or Nelder–Mead) searches minimises it.  The minimiser is
-then certified by :func:`ripcert.counterexample.generate` on the full checked path.
+then certified by :func:`ripcert.generator.counterexample.generate` on the full checked path.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
-from .certificate import Certificate
-from .closed_form import theory_threshold
-from .counterexample import delta_star, generate
-from .errors import InvalidInputError, RipcertError
-from .landscape import complement_basis, lift_map, residual
-from .vectorization import sdim, smat
+from ripcert.certificate import Certificate
+from ripcert.core.closed_form import theory_threshold
+from ripcert.core.landscape import complement_basis, lift_map, residual
+from ripcert.core.vectorization import sdim, smat
+from ripcert.errors import InvalidInputError, RipcertError
+from ripcert.generator.counterexample import delta_star, generate
 
 #: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
 VIOLATION_TOL = 1e-6
@@ -204,11 +204,12 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
 
 
 def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
-    """δ*(X, Z) (margin 0) from the η-form SDP of :mod:`ripcert.sdp`, built directly for Clarabel.
+    """δ*(X, Z) (margin 0) from the η-form SDP of :mod:`ripcert.generator.sdp`, built
+    directly for Clarabel.
 
-    Same constraints as :func:`ripcert.sdp.build` — ``𝒳ᵀHe = 0``,
+    Same constraints as :func:`ripcert.generator.sdp.build` — ``𝒳ᵀHe = 0``,
     ``𝒳ᵀH𝒳 + 2 I_r ⊗ mat(He) ⪰ 0``, ``ηI ⪯ H ⪯ I`` — with ``H = smat(v)``, without the
-    cvxpy compilation; falls back to :func:`ripcert.counterexample.delta_star` when
+    cvxpy compilation; falls back to :func:`ripcert.generator.counterexample.delta_star` when
     Clarabel does not report success.  Returns 1.0 when no counterexample exists.
 
     >>> round(fast_delta(np.array([[0.0], [2**-0.5]]), np.array([[1.0], [0.0]])), 7)
@@ -380,7 +381,8 @@ def search(
     ``starts`` random starts (``numpy.random.default_rng(seed)``, :func:`random_start`);
     ``seed_known`` adds one start near MATH.md §7's minimiser (perturbed by 0.05·N(0, 1)),
     which is reported separately: :attr:`ThresholdResult.random_reached` counts only
-    random starts.  The best point is certified with :func:`ripcert.counterexample.generate`.
+    random starts.  The best point is certified with
+    :func:`ripcert.generator.counterexample.generate`.
     A value below the theory by more than :data:`VIOLATION_TOL` sets ``below_theory`` and
     warns with :class:`ThresholdViolationWarning`.
     """

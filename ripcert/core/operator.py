@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from .vectorization import sdim, smat, svec
+from ripcert.core.vectorization import sdim, smat, svec
 
 #: eigenvalues below this fraction of the largest count as zero when extracting sensing matrices
 RANK_TOL = 1e-12
@@ -61,7 +61,7 @@ class KernelOperator:
 
     @property
     def n(self) -> int:
-        from .vectorization import order_from_sdim
+        from ripcert.core.vectorization import order_from_sdim
 
         return order_from_sdim(self.kernel.shape[0])
 

@@ -1,0 +1,1 @@
+"""Studies built on the engine: sweeps, threshold searches, gradient dynamics and figures."""
