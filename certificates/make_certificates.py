@@ -1,8 +1,9 @@
 """Regenerate the curated certificates in this folder: ``python certificates/make_certificates.py``.
 
 Every file is re-verified by the test suite (``tests/test_verification.py``, and
-``tests/test_exact.py`` for the ``exact``/``dual`` sections).  ``talk_delta_half_sensing.json`` is written by hand (the talk's
-A1, A2, A3 as printed) and is not regenerated here.
+``tests/test_exact.py`` for the ``exact``/``dual`` sections).
+``talk_delta_half_sensing.json`` is written by hand (the talk's A1, A2, A3 as printed) and
+is not regenerated here.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def catalogue() -> dict[str, dict]:
         out[f"overparam_r{r}_rstar{rs}"] = dict(
             x=x,
             z=z,
-            description=f"MATH §7 family, r={r}, r*={rs}: δ = 1/(1+√(r*/r)) = {theory:.6f}",
+            description=f"docs/math.md §7 family, r={r}, r*={rs}: δ = 1/(1+√(r*/r)) = {theory:.6f}",
         )
     x, z = random_pair(10, 1, 1, seed=1)
     out["random_rank1_n10"] = dict(x=x, z=z, description="Gaussian rank-1 pair, n=10, seed 1")

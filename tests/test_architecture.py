@@ -91,7 +91,16 @@ def test_cycle_detector_finds_a_planted_cycle():
 
 
 def test_role_packages_exist():
-    for role in ("core", "certificate", "exact", "checkers", "generator", "maker", "studies", "cli"):
+    for role in (
+        "core",
+        "certificate",
+        "exact",
+        "checkers",
+        "generator",
+        "maker",
+        "studies",
+        "cli",
+    ):
         assert (PKG / role / "__init__.py").is_file(), role
 
 
@@ -133,7 +142,9 @@ HEAVY = {"cvxpy", "clarabel", "scs"}
 
 def test_help_and_version_do_not_import_solvers():
     for argv in (["--help"], ["--version"]):
-        code = f"from ripcert.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+        code = (
+            f"from ripcert.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+        )
         assert not HEAVY & _modules_after(code), argv
 
 

@@ -136,7 +136,7 @@ def test_generate_exact_float_input_gives_rational_one_half(capsys, tmp_path):
 
 def test_generate_exact_large_n_has_a_reduced_dual_that_verifies(capsys, tmp_path):
     """n = 200 on the reduced path: exact section and a dual bound on (PᵀX, PᵀZ), bracketing
-    the rank-1 closed form (MATH §5, independent of the SDP)."""
+    the rank-1 closed form (docs/math.md §5, independent of the SDP)."""
     rng = np.random.default_rng(5)
     x, z = rng.standard_normal((200, 1)), rng.standard_normal((200, 1))
     xf, zf = tmp_path / "x.npy", tmp_path / "z.npy"

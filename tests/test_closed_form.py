@@ -1,4 +1,4 @@
-"""The rank-1 closed form against the hand-computed values of MATH.md §5."""
+"""The rank-1 closed form against the hand-computed values of docs/math.md §5."""
 
 import numpy as np
 import pytest
@@ -16,7 +16,7 @@ from ripcert.core.closed_form import rank1_delta
     ],
 )
 def test_known_values(x, z, expected):
-    """MATH.md §5: the four hand-computed values (the last is ‖x‖² = ½‖z‖² at 60°)."""
+    """docs/math.md §5: the four hand-computed values (the last is ‖x‖² = ½‖z‖² at 60°)."""
     assert rank1_delta(np.array(x), np.array(z)) == pytest.approx(expected, abs=1e-12)
 
 

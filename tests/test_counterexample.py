@@ -1,4 +1,4 @@
-"""The counterexample SDP against independent values: MATH.md §5 closed form and known
+"""The counterexample SDP against independent values: docs/math.md §5 closed form and known
 values, §7 theory, a second solver (SCS), and the full (unreduced) SDP."""
 
 import numpy as np
@@ -89,7 +89,7 @@ def test_overparameterised_family(r, rs):
 def test_margin_gives_strict_local_min_with_math_value():
     cert = generate(X_HALF, Z_HALF, margin=1e-3)
     assert cert.claim == "strict_local_min"
-    assert cert.delta == pytest.approx(0.50025, abs=1e-5)  # MATH.md §3
+    assert cert.delta == pytest.approx(0.50025, abs=1e-5)  # docs/math.md §3
     assert cert.delta > 0.5
 
 
@@ -142,7 +142,7 @@ def test_no_counterexample_cases(x, z, reason):
 
 
 def test_delta_one_instance_reported_as_no_counterexample():
-    # MATH §3: with μ = 0 the optimum η* = 0 is attained at H = 0; with μ > 0 the SDP
+    # docs/math.md §3: with μ = 0 the optimum η* = 0 is attained at H = 0; with μ > 0 the SDP
     # pushes η below 0.  Both mean no δ < 1 counterexample.  This pair has δ* = 1
     # according to both Clarabel and SCS (checked: η* ≈ 2e-9).
     rng = np.random.default_rng(20181203)

@@ -29,7 +29,7 @@ def _pairs(count: int):
 
 @pytest.mark.parametrize("x, z", _pairs(20))
 def test_bracket_contains_closed_form(x, z):
-    """L ≤ closed form (MATH §5, an independent derivation) ≤ U, and U − L ≤ 1e-6."""
+    """L ≤ closed form (docs/math.md §5, an independent derivation) ≤ U, and U − L ≤ 1e-6."""
     b = dual_bound(x, z)
     cf = rank1_delta(x, z)
     assert b.lower <= cf + 1e-12
@@ -54,7 +54,7 @@ def test_lower_never_below_half_by_much_and_never_above_sharp_bound():
 
 @pytest.mark.parametrize("r, rs", [(2, 1), (3, 2)])
 def test_family_threshold_bracketed(r, rs):
-    """MATH §7: the family attains δ = 1/(1+√(r*/r)), and nothing lies below it."""
+    """docs/math.md §7: the family attains δ = 1/(1+√(r*/r)), and nothing lies below it."""
     t = np.sqrt(rs) / (np.sqrt(r) + np.sqrt(rs))
     x = np.vstack([np.sqrt(t) * np.eye(r), np.zeros((rs, r))])
     z = np.vstack([np.zeros((r, rs)), np.eye(rs)])
@@ -65,7 +65,7 @@ def test_family_threshold_bracketed(r, rs):
 
 
 def test_margin_bracket_talk():
-    """With μ = 1e-3 the value rises to ≈ 0.50025 (MATH §3)."""
+    """With μ = 1e-3 the value rises to ≈ 0.50025 (docs/math.md §3)."""
     b = dual_bound([0.0, 2**-0.5], [1.0, 0.0], margin=1e-3)
     assert b.lower <= b.upper
     assert abs(b.lower - 0.50025) < 1e-5 and b.gap < 1e-6

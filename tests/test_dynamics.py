@@ -18,7 +18,7 @@ L = D.talk_landscape()
 
 
 def test_talk_operator_kernel_and_critical_point():
-    # MATH.md §6: kernel eigenvalues {1, 3, 3}; x is a critical point with f(x) = 3/2
+    # docs/math.md §6: kernel eigenvalues {1, 3, 3}; x is a critical point with f(x) = 3/2
     s = svec(L.matrices)
     np.testing.assert_allclose(np.linalg.eigvalsh(s.T @ s), [1, 3, 3], atol=1e-12)
     assert D.objective(L, L.x_bad[None])[0] == pytest.approx(1.5)

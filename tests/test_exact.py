@@ -25,7 +25,7 @@ def frac(s: str) -> Fraction:
 
 @pytest.fixture(scope="module")
 def talk():
-    """The talk's δ = 1/2 instance (MATH §6), SOC claim, exact."""
+    """The talk's δ = 1/2 instance (docs/math.md §6), SOC claim, exact."""
     return certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0]))
 
 
@@ -35,7 +35,7 @@ def talk_strict():
 
 
 def family(r: int, rs: int):
-    """MATH §7: X = √t [I_r; 0], Z = [0; I_r*], t = √r*/(√r+√r*), threshold 1/(1+√(r*/r))."""
+    """docs/math.md §7: X = √t [I_r; 0], Z = [0; I_r*], t = √r*/(√r+√r*), δ = 1/(1+√(r*/r))."""
     t = np.sqrt(rs) / (np.sqrt(r) + np.sqrt(rs))
     n = r + rs
     x = np.zeros((n, r))
@@ -57,14 +57,14 @@ def family(r: int, rs: int):
 def test_talk_instance_is_exactly_one_half(x, z):
     cert = certify_exact(generate(x, z))
     ex = cert.extra["exact"]
-    assert frac(ex["delta"]) == Fraction(1, 2)  # MATH §6: eigenvalues {1, 3, 3}
+    assert frac(ex["delta"]) == Fraction(1, 2)  # docs/math.md §6: eigenvalues {1, 3, 3}
     report = verify_exact(cert)
     assert report.ok, report.failures
     assert report.delta == "1/2"
 
 
 def test_talk_kernel_is_the_talk_operator(talk):
-    """The rational kernel has spectrum {1/3, 1, 1} = {1, 3, 3}/3 (MATH §6), by hand."""
+    """The rational kernel has spectrum {1/3, 1, 1} = {1, 3, 3}/3 (docs/math.md §6), by hand."""
     ex = talk.extra["exact"]
     g = to_float(instance_from_section(ex, 2).kernel)
     w = np.array([1.0, np.sqrt(2.0), 1.0])
@@ -80,7 +80,7 @@ def test_strict_version_within_1e3(talk_strict):
     assert report.ok, report.failures
     names = {c.name for c in report.checks}
     assert {"strict_pd_complement", "margin"} <= names
-    # MATH §3: δ ≈ 0.50025 at μ = 1e-3
+    # docs/math.md §3: δ ≈ 0.50025 at μ = 1e-3
     assert abs(float(d) - 0.50025) < 1e-5
 
 
@@ -90,7 +90,7 @@ def test_overparameterised_family_exact(r, rs, reduce):
     x, z, threshold = family(r, rs)
     cert = certify_exact(generate(x, z, reduce=reduce))
     d = frac(cert.extra["exact"]["delta"])
-    # Zhang 2021–22 (MATH §7): no spurious SOC point for δ below the threshold, and the
+    # Zhang 2021–22 (docs/math.md §7): no spurious SOC point for δ below the threshold, and the
     # family attains it — so an exact certificate must sit at or just above it.
     assert float(d) >= threshold - 1e-9  # (x is rounded to 1e-12, hence the slack)
     assert float(d) - threshold < 1e-6

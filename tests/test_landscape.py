@@ -29,7 +29,7 @@ def test_gradient_matches_finite_differences(rng, n, r, rs):
         d = unvec(np.eye(n * r)[k], n, r)
         fd[k] = (objective(h, x + eps * d, z) - objective(h, x - eps * d, z)) / (2 * eps)
     np.testing.assert_allclose(vec(gradient(h, x, z)), fd, rtol=1e-6, atol=1e-7)
-    # the matrix form 2𝒳ᵀHe of MATH §1 is the same vector
+    # the matrix form 2𝒳ᵀHe of docs/math.md §1 is the same vector
     np.testing.assert_allclose(2 * lift_map(x).T @ h @ residual(x, z), fd, rtol=1e-6, atol=1e-7)
 
 

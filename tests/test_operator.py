@@ -23,7 +23,7 @@ def test_lifted_norm_matches_math_formula_and_dense_kernel(rng):
     op = _lifted(rng)
     m = _sym(rng, op.n)
     c = svec(op.basis.T @ m @ op.basis)
-    expected = np.sum(m * m) + c @ (op.kernel - np.eye(len(c))) @ c  # MATH §4
+    expected = np.sum(m * m) + c @ (op.kernel - np.eye(len(c))) @ c  # docs/math.md §4
     assert op.norm_sq(m) == pytest.approx(expected, rel=1e-12)
     assert svec(m) @ op.dense_kernel() @ svec(m) == pytest.approx(expected, rel=1e-12)
 

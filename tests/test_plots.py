@@ -47,7 +47,7 @@ def test_dynamics_plots(tmp_path):
 
 
 def test_critical_points_of_talk_instance():
-    # MATH.md §3/§6: ±z global minima (f = 0), ±x = (0, ±1/√2) degenerate (f = 3/2),
+    # docs/math.md §3/§6: ±z global minima (f = 0), ±x = (0, ±1/√2) degenerate (f = 3/2),
     # 0 a local maximum with f(0) = ‖A(zzᵀ)‖² = 2 (⟨A1, zzᵀ⟩ = √2)
     cps = P.critical_points(D.talk_landscape())
     pts = {tuple(np.round(c["point"], 4)): c for c in cps}

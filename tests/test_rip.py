@@ -22,7 +22,7 @@ from ripcert.errors import InvalidInputError
 
 
 def talk_operator() -> SensingOperator:
-    """MATH.md §6: kernel eigenvalues {1, 3, 3}, δ = 1/2 with γ = 1/2."""
+    """docs/math.md §6: kernel eigenvalues {1, 3, 3}, δ = 1/2 with γ = 1/2."""
     r2, s = np.sqrt(2.0), np.sqrt(1.5)
     return SensingOperator(np.array([[[r2, 0], [0, 1 / r2]], [[0, s], [s, 0]], [[0, 0], [0, s]]]))
 
@@ -42,7 +42,7 @@ def ratio_by_hand(a: np.ndarray, m: np.ndarray) -> float:
 # formulas
 # ---------------------------------------------------------------------------------------
 def test_delta_from_ratios_known_values():
-    assert delta_from_ratios(1.0, 3.0) == 0.5  # MATH.md §6
+    assert delta_from_ratios(1.0, 3.0) == 0.5  # docs/math.md §6
     assert delta_from_ratios(2.0, 2.0) == 0.0
     assert delta_from_ratios(0.0, 1.0) == 1.0
     assert delta_from_ratios(-1e-3, 1.0) == 1.0

@@ -1,7 +1,7 @@
 """Sweeps: the rank-1 sharpness of δ = 1/2, the closed form, resume, local/Dask parity.
 
 Expected values come from the papers (δ = 1/2 at φ = 90°, ρ² = 1/2, Zhang–Sojoudi–Lavaei
-2019; 1/(1+√(r*/r)), R. Y. Zhang 2021–2022) and from the closed form of MATH.md §5.
+2019; 1/(1+√(r*/r)), R. Y. Zhang 2021–2022) and from the closed form of docs/math.md §5.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_rank1_grid_known_values(grid):
     assert m.shape == (13, 13)
     i90 = int(np.argmin(abs(phi - 90)))
     # x ⊥ z (c = 0), a = ρ² ≥ 1: u₀ = max(0, 1 − a) = 0 ≤ u*, so δ* = √E/N = a/√(a²+1)
-    # (MATH.md §5); at ρ = 1 this is MATH's known value 1/√2
+    # (docs/math.md §5); at ρ = 1 this is MATH's known value 1/√2
     a = rho**2
     big = a >= 1
     assert big.sum() >= 3

@@ -3,7 +3,7 @@
 The full table 1 ≤ r* ≤ r ≤ 3 from random starts only takes a few minutes ((3, 2) and (3, 3)
 dominate), so it is recorded by ``benchmarks/bench_sweep.py --threshold``
 (benchmarks/README.md); the tests run the pairs with k = r + r* ≤ 4 from random starts, and
-(3, 2), (3, 3) from one start perturbed away from MATH §7's point (about a minute).
+(3, 2), (3, 3) from one start perturbed away from docs/math.md §7's point (about a minute).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def half_kernel() -> Certificate:
 
 @pytest.fixture(scope="module")
 def strict() -> Certificate:
-    """Strict version, margin μ = 1e-3 (MATH.md: δ ≈ 0.50025)."""
+    """Strict version, margin μ = 1e-3 (docs/math.md §3: δ ≈ 0.50025)."""
     return generate(X_HALF, Z_HALF, margin=1e-3)
 
 
@@ -97,7 +97,7 @@ def test_generated_certificates_pass(name, request):
 
 
 def test_strict_margin_is_measured_in_the_certificate_convention(strict):
-    # MATH.md §3: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025; the generator
+    # docs/math.md §3: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025; the generator
     # imposes exactly μ, so the verifier's smallest eigenvalue must sit at μ (binding).
     rep = verify(strict)
     assert strict.delta == pytest.approx(0.50025, abs=1e-5)
@@ -109,7 +109,7 @@ def test_talk_certificate_file_passes():
     assert rep.passed, rep.failed
     assert rep.claim == "second_order_critical"
     assert rep.delta == 0.5
-    # MATH.md §6: f(X) = 3/2 at x = (0, 1/√2) (f decreases like 3/2 − 6ε² from there)
+    # docs/math.md §6: f(X) = 3/2 at x = (0, 1/√2) (f decreases like 3/2 − 6ε² from there)
     assert rep.extra["f_x"] == pytest.approx(1.5, rel=1e-12)
     assert rep.rip["delta_lower"] == pytest.approx(0.5, abs=1e-6)
     assert rep.rip["spectral"]["delta"] == pytest.approx(0.5, abs=1e-6)
@@ -213,7 +213,7 @@ def test_tamper_sensing_matrix_of_sensing_form():
 
 
 def test_tamper_strict_claim_on_soc_certificate(half):
-    # the δ = 1/2 point is a degenerate saddle (MATH.md §3): Hessian singular, not strict
+    # the δ = 1/2 point is a degenerate saddle (docs/math.md §3): Hessian singular, not strict
     def edit(d):
         d["claim"] = "strict_local_min"
 

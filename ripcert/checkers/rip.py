@@ -1,4 +1,4 @@
-"""RIP bounds of a sensing operator (MATH.md §2): spectral, witness (lower) and SDP (upper).
+"""RIP bounds of a sensing operator (docs/math.md §2): spectral, witness (lower) and SDP (upper).
 
 An operator ``A`` satisfies δ-RIP of order k with scale γ when
 ``(1−δ)‖M‖² ≤ γ‖A(M)‖² ≤ (1+δ)‖M‖²`` for every symmetric M of rank ≤ k.  With

@@ -1,4 +1,4 @@
-"""Independent verification of certificates (MATH.md §1–§4, §6): ``ripcert verify``.
+"""Independent verification of certificates (docs/math.md §1–§4, §6): ``ripcert verify``.
 
 The verifier re-derives everything a certificate claims from the operator's data alone
 (sensing matrices, kernel, or lifted basis and kernel) on its **own path**: it does not
@@ -31,12 +31,12 @@ The symmetry directions ``XΩ = Q(QᵀX)Ω`` lie in the first block.  Nothing of
 (nr)×(nr) is formed; the dense path (``matrix_free=False``) agrees to 1e-8 in the tests.
 
 **Units.**  Second-order quantities are reported as eigenvalues of ``½∇²f̂(X)/‖ZZᵀ‖_F``
-with ``f̂ = f/λ_max(H)``: the certificate's margin convention (MATH.md §3), so a strict
+with ``f̂ = f/λ_max(H)``: the certificate's margin convention (docs/math.md §3), so a strict
 certificate with margin μ passes when that eigenvalue, off ``{XΩ : Ω skew}``, is ≥ μ.
 The first-order residual is ``‖∇f(X)‖_F / (4 λ_max(H) ‖XXᵀ − ZZᵀ‖_F ‖X‖₂)`` ∈ [0, 1].
 RIP numbers are scale-optimal (:mod:`ripcert.checkers.rip`), like the certificate's ``delta``.
 
-The δ = 1/2 example of the talk (MATH.md §6), written by hand:
+The δ = 1/2 example of the talk (docs/math.md §6), written by hand:
 
 >>> import numpy as np
 >>> from ripcert.certificate import Certificate

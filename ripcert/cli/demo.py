@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ripcert.maker.certify import certify
 
     x, z = X_HALF, Z_HALF
-    print("Ground truth z = (1, 0), candidate x = (0, 1/√2)  [MATH.md §6]\n")
+    print("Ground truth z = (1, 0), candidate x = (0, 1/√2)  [docs/math.md §6]\n")
     t0 = time.perf_counter()
     cert = certify(generate(x, z))
     print(summary(cert, time.perf_counter() - t0))

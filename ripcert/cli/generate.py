@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "generate",
         help="find the smallest-δ operator making X a spurious point for ground truth Z",
-        description="Solve the counterexample SDP (MATH.md §3) and write a certificate.",
+        description="Solve the counterexample SDP (docs/math.md §3) and write a certificate.",
     )
     p.add_argument("--x", help='X inline: "0,0.7071" (vector) or "1,0;0,1;0,0" (rows by ;)')
     p.add_argument("--z", help="Z inline, same syntax")

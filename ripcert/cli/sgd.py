@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "certificate's sensing matrices (as stored: scale matters for the step).",
     )
     p.add_argument("cert", nargs="?", help="certificate JSON (omit with --talk)")
-    p.add_argument("--talk", action="store_true", help="the talk's δ = 1/2 operator (MATH §6)")
+    p.add_argument(
+        "--talk", action="store_true", help="the talk's δ = 1/2 operator (docs/math.md §6)"
+    )
     p.add_argument("--trials", type=int, default=10_000)
     p.add_argument("--method", choices=METHODS, default="sgd")
     p.add_argument("--step", type=float, default=1e-3)

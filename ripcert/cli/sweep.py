@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "sweep",
         help="sweep δ*(X, Z) over a family of instances (resumable, parallel)",
         description="Sweep δ* over the rank-1 (φ, ρ) grid, random instances or the "
-        "over-parameterised family of MATH.md §7; writes a tidy CSV incrementally.",
+        "over-parameterised family of docs/math.md §7; writes a tidy CSV incrementally.",
     )
     kinds = p.add_subparsers(dest="kind", required=True, parser_class=type(p))
     r1 = kinds.add_parser("rank1", help="x = ρ(cos φ, sin φ), z = (1, 0)")

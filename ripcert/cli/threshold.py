@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-rank", type=int, default=3)
     p.add_argument("--starts", type=int, default=4, help="random starts per pair")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--seed-known", action="store_true", help="add a start near MATH §7's point")
+    p.add_argument(
+        "--seed-known", action="store_true", help="add a start near docs/math.md §7's point"
+    )
     p.add_argument("--method", choices=METHODS, default="lbfgs")
     p.add_argument("--out", help="folder for table.md, table.json and certificates")
     p.set_defaults(run=run)

@@ -1,4 +1,4 @@
-"""``ripcert verify``: independent re-check of certificate files (MATH.md §1–§4, §6).
+"""``ripcert verify``: independent re-check of certificate files (docs/math.md §1–§4, §6).
 
 Exit code 0 iff every check of every file passes, 1 if some check fails, 2 if a file is
 unreadable or invalid (one line per such file on stderr, no traceback).

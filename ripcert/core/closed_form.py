@@ -1,4 +1,4 @@
-"""Rank-1 closed form for δ*(x, z) (MATH.md §5), an oracle for the SDP.
+"""Rank-1 closed form for δ*(x, z) (docs/math.md §5), an oracle for the SDP.
 
 Derived for this project, not quoted from a paper: the tests cross-check it against
 the SDP on random instances; neither replaces the other.
@@ -13,7 +13,7 @@ import numpy as np
 
 def theory_threshold(r: int, r_star: int) -> float:
     """``1/(1+√(r*/r))``: the sharp RIP threshold for rank r ≥ r* (R. Y. Zhang 2021–2022;
-    1/2 for r = r*, Zhang, Sojoudi & Lavaei 2019).  MATH.md §5, §7.
+    1/2 for r = r*, Zhang, Sojoudi & Lavaei 2019).  docs/math.md §5, §7.
 
     >>> theory_threshold(1, 1), round(theory_threshold(3, 1), 6)
     (0.5, 0.633975)

@@ -1,4 +1,4 @@
-"""Built-in instances (MATH.md §5–§7), shared by the demo, the curated certificates,
+"""Built-in instances (docs/math.md §5–§7), shared by the demo, the curated certificates,
 the tests and the sweeps."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import numpy as np
 
 from ripcert.core.closed_form import theory_threshold
 
-#: the talk's δ = 1/2 instance (MATH.md §6; Zhang, Josz, Sojoudi & Lavaei 2018)
+#: the talk's δ = 1/2 instance (docs/math.md §6; Zhang, Josz, Sojoudi & Lavaei 2018)
 X_HALF = np.array([[0.0], [2**-0.5]])
 Z_HALF = np.array([[1.0], [0.0]])
 
 
 def talk_sensing_matrices() -> np.ndarray:
-    """A1, A2, A3 of the talk (MATH.md §6): kernel spectrum {1, 3, 3}, δ = 1/2 with γ = 1/2."""
+    """A1, A2, A3 of the talk (docs/math.md §6): kernel spectrum {1, 3, 3}, δ = 1/2 with γ = 1/2."""
     s = np.sqrt(1.5)
     return np.array(
         [
@@ -25,7 +25,7 @@ def talk_sensing_matrices() -> np.ndarray:
 
 
 def overparameterised(r: int, r_star: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """R. Y. Zhang (2021–2022), MATH.md §7: ``t = √r*/(√r+√r*)``, ``X = √t [I_r; 0]``,
+    """R. Y. Zhang (2021–2022), docs/math.md §7: ``t = √r*/(√r+√r*)``, ``X = √t [I_r; 0]``,
     ``Z = [0; I_r*]`` in ``n = r + r*``, with threshold ``δ = 1/(1+√(r*/r))``.
 
     >>> x, z, delta = overparameterised(2, 2)

@@ -1,4 +1,4 @@
-"""The Burer–Monteiro landscape in svec coordinates (MATH.md §1).
+"""The Burer–Monteiro landscape in svec coordinates (docs/math.md §1).
 
 For a kernel ``H`` (acting on svec coordinates) and ground truth ``Z``::
 
@@ -76,7 +76,7 @@ def symmetry_directions(x: np.ndarray, tol: float = 1e-12) -> np.ndarray:
     """Orthonormal basis (columns, in vec coordinates) of ``{XΩ : Ω skew}``.
 
     Along these directions ``UUᵀ`` is constant to first order, so at any
-    first-order point the Hessian has zero curvature there (MATH.md §3).
+    first-order point the Hessian has zero curvature there (docs/math.md §3).
     Empty (shape ``(n·r, 0)``) for ``r = 1``.
     """
     n, r = x.shape

@@ -1,4 +1,4 @@
-"""Sensing operators, in the three forms a certificate may carry (MATH.md §1, §3, §4).
+"""Sensing operators, in the three forms a certificate may carry (docs/math.md §1, §3, §4).
 
 * :class:`KernelOperator` — the kernel ``H = Σ svec(A_i) svec(A_i)ᵀ`` as a dense matrix;
 * :class:`LiftedOperator` — the structured form of the span reduction: an orthonormal

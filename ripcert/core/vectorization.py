@@ -1,4 +1,4 @@
-"""Symmetric vectorisation (MATH.md §1): the one place where svec/smat live.
+"""Symmetric vectorisation (docs/math.md §1): the one place where svec/smat live.
 
 Convention ("svec-triu-rowmajor"): for a symmetric ``n×n`` matrix ``M``,
 
@@ -7,7 +7,7 @@ Convention ("svec-triu-rowmajor"): for a symmetric ``n×n`` matrix ``M``,
 so ``svec`` is an isometry from (S^n, ⟨·,·⟩_F) onto R^{n(n+1)/2}:
 ``⟨svec A, svec B⟩ = ⟨A, B⟩_F``.  Matrices ``U ∈ R^{n×r}`` are vectorised
 column-major (``vec(U)`` stacks the columns), which is the convention under which
-the Hessian term in MATH.md reads ``I_r ⊗ mat(He)``.
+the Hessian term in docs/math.md reads ``I_r ⊗ mat(He)``.
 
 Every other module goes through these functions; none re-derives the index map.
 """

@@ -1,4 +1,4 @@
-"""Rigorous dual lower bounds on δ*(X, Z) (MATH.md §3, issue 5).
+"""Rigorous dual lower bounds on δ*(X, Z) (docs/math.md §3, issue 5).
 
 The primal is the η-form SDP of :mod:`ripcert.generator.sdp`, written in the rational *triangle
 coordinates* of :mod:`ripcert.exact.rational` (``G = WHW``, ``D = W²``, ``T`` the matrix of
@@ -35,7 +35,7 @@ the δ of the primal certificate made exact by :func:`ripcert.exact.certify_exac
 Lifted certificates (:func:`with_dual`): the bound is computed on the reduced instance
 ``(PᵀX, PᵀZ)``; compressing any feasible full-space kernel to ``span(P)`` gives a feasible
 reduced kernel with the same margin and a spectrum inside the original, so the reduced δ*
-is ≤ the full one and L bounds both (MATH.md §4).
+is ≤ the full one and L bounds both (docs/math.md §4).
 """
 
 from __future__ import annotations

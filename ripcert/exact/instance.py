@@ -1,4 +1,4 @@
-"""Exact rational certificates (MATH.md §1–§4, issue 5).
+"""Exact rational certificates (docs/math.md §1–§4, issue 5).
 
 A floating SDP solution is evidence; this module turns it into a proof checked in exact
 rational arithmetic (python-flint ``fmpq``; every step below is an identity over ℚ).

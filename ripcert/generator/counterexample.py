@@ -1,4 +1,4 @@
-"""Generate minimum-δ counterexamples (MATH.md §3–§4): the engine's main entry point."""
+"""Generate minimum-δ counterexamples (docs/math.md §3–§4): the engine's main entry point."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def generate(
     """Smallest-δ operator making X a spurious second-order point for ground truth Z.
 
     Solves the SDP of Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018) in η-form
-    (MATH.md §3), by default on the exact reduction to ``span([X Z])`` (§4), and
+    (docs/math.md §3), by default on the exact reduction to ``span([X Z])`` (§4), and
     returns a :class:`~ripcert.certificate.Certificate` whose ``delta`` is the
     scale-optimal RIP constant ``(L−ℓ)/(L+ℓ)`` of the operator's kernel spectrum
     ``[ℓ, L]`` and ``scale = 2/(L+ℓ)``.  With ``margin = μ > 0`` the claim is a strict

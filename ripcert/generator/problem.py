@@ -1,4 +1,4 @@
-"""The counterexample problem (MATH.md §3) and the checks on its input.
+"""The counterexample problem (docs/math.md §3) and the checks on its input.
 
 A :class:`CounterexampleProblem` is a validated pair ``(X, Z)`` with a margin
 ``μ ≥ 0``.  Validation is where bad input is turned into clear errors, before any

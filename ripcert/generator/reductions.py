@@ -1,6 +1,6 @@
 """Reductions of the counterexample problem: each maps a problem to a smaller or
 better-conditioned equivalent one, and maps its solution back (``reduce``/``retrieve``,
-in the manner of cvxpy's ``reductions``).  MATH.md §4.
+in the manner of cvxpy's ``reductions``).  docs/math.md §4.
 
 :class:`Normalize` — scale (X, Z) by ``1/√‖ZZᵀ‖_F``.
     Keeps: δ* (the SDP is invariant under joint scaling), FOC, SOC and the relative

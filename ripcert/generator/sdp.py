@@ -1,4 +1,4 @@
-"""The counterexample SDP (MATH.md §3; Zhang, Josz, Sojoudi, Lavaei, NeurIPS 2018;
+"""The counterexample SDP (docs/math.md §3; Zhang, Josz, Sojoudi, Lavaei, NeurIPS 2018;
 Zhang, Sojoudi, Lavaei, JMLR 2019)::
 
     η*(X, Z) = max η  over η, H ∈ S^{n(n+1)/2}
@@ -10,7 +10,7 @@ and ``δ* = (1−η*)/(1+η*)`` with scale ``γ = 2/(1+η*)``.  ``Π`` is the pr
 the complement of the symmetry directions ``{XΩ}``.  The bracket is ``½∇²f`` for the
 operator normalised to ``λ_max(H) = 1``, so the margin reads
 ``½∇²f̂(X) ⪰ μ‖ZZᵀ‖_F`` off the symmetry directions, with ``f̂ = f/λ_max(H)``
-(MATH.md: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025).
+(docs/math.md §3: μ = 1e-3 on the δ = 1/2 instance gives δ ≈ 0.50025).
 
 The bound ``η ≥ −1`` only keeps the problem bounded: ``η* ≤ 0`` means no operator with
 δ < 1 exists (with μ = 0, ``H = 0`` is always feasible, so η* ≥ 0 and the SDP is never

@@ -299,7 +299,7 @@ def with_dual(cert, solver: str = "clarabel"):
     ``(PᵀX, PᵀZ)`` in R^k, stored in the section as ``reduced_x``/``reduced_z``.  It is a
     lower bound for the full instance too: any feasible full-space kernel, compressed to
     ``span(P)``, is feasible for the reduced SDP with the same margin and a spectrum inside
-    its own (MATH.md §4), so ``δ*_μ(reduced) ≤ δ*_μ(X, Z)``.  The step from (X, Z) to the
+    its own (docs/math.md §4), so ``δ*_μ(reduced) ≤ δ*_μ(X, Z)``.  The step from (X, Z) to the
     stored reduced pair is an orthogonal change of basis up to rounding (P is orthonormal to
     ~1e-16), checked in floating point by :func:`verify_dual`; everything else is exact.
     """

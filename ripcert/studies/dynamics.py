@@ -1,6 +1,6 @@
 """Gradient descent and SGD on a certificate's objective, vectorised over trials.
 
-For sensing matrices ``A_1 … A_m`` and ground truth Z (MATH.md §1)::
+For sensing matrices ``A_1 … A_m`` and ground truth Z (docs/math.md §1)::
 
     f(U)  = Σᵢ yᵢ²,   yᵢ = ⟨Aᵢ, UUᵀ − ZZᵀ⟩
     ∇f(U) = 4 S U,    S = Σᵢ yᵢ Aᵢ            (Aᵢ symmetric)
@@ -8,7 +8,7 @@ For sensing matrices ``A_1 … A_m`` and ground truth Z (MATH.md §1)::
 computed here from the sensing matrices themselves (not from the generator's kernel
 formulas), for a whole batch of trials ``U ∈ R^{T×n×r}`` at once.
 
-Methods (the talk — Zhang, Josz, Sojoudi & Lavaei, NeurIPS 2018, slides ``seeds/003_*`` —
+Methods (the talk — Zhang, Josz, Sojoudi & Lavaei, NeurIPS 2018, the talk's slides —
 does not state its SGD protocol, so every result carries its :class:`Protocol`):
 
 * ``gd``        — ``U ← U − α ∇f(U)``;
@@ -18,7 +18,7 @@ does not state its SGD protocol, so every result carries its :class:`Protocol`):
 
 A trial succeeds when ``‖UUᵀ − ZZᵀ‖_F ≤ tol·‖ZZᵀ‖_F`` at the end; a failed trial is
 counted as *trapped* when it ends nearer ``X_bad X_badᵀ`` than ``ZZᵀ`` (on the δ = 1/2
-instance X_bad is a degenerate saddle, MATH.md §3, so trapped trials are slowly escaping:
+instance X_bad is a degenerate saddle, docs/math.md §3, so trapped trials are slowly escaping:
 the failure rate falls as the iteration count grows).  Rates come with a Wilson 95%
 interval.
 """
@@ -70,10 +70,10 @@ class Landscape:
 
 
 def talk_landscape() -> Landscape:
-    """The δ = 1/2 instance of the talk (MATH.md §6): kernel eigenvalues {1, 3, 3}.
+    """The δ = 1/2 instance of the talk (docs/math.md §6): kernel eigenvalues {1, 3, 3}.
 
     >>> L = talk_landscape()
-    >>> float(objective(L, L.x_bad[None])[0])  # f(x) = 3/2 (MATH.md §3)
+    >>> float(objective(L, L.x_bad[None])[0])  # f(x) = 3/2 (docs/math.md §3)
     1.5
     """
     s = math.sqrt(1.5)

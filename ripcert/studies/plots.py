@@ -35,7 +35,7 @@ def _finish(fig: Figure, path: str | os.PathLike | None) -> Figure:
 
 
 def delta_heatmap(result: SweepResult, path: str | os.PathLike | None = None) -> Figure:
-    """δ*(φ, ρ) of a rank-1 sweep, with closed-form contours (MATH.md §5) and the minimum.
+    """δ*(φ, ρ) of a rank-1 sweep, with closed-form contours (docs/math.md §5) and the minimum.
 
     The theoretical minimiser φ = 90°, ρ = 1/√2 (δ* = 1/2) is marked with a star, the
     grid's smallest value with a cross.
@@ -104,7 +104,7 @@ def threshold_plot(
 
 
 def overparam_curve(result: SweepResult, path: str | os.PathLike | None = None) -> Figure:
-    """δ* along MATH.md §7's family X = √t[I;0], Z = [0;I] for each (r, r*) of a sweep."""
+    """δ* along docs/math.md §7's family X = √t[I;0], Z = [0;I] for each (r, r*) of a sweep."""
     if result.spec.kind != "overparam":
         raise InvalidInputError("overparam_curve needs an overparam sweep")
     fig = _figure((6.4, 4.2))

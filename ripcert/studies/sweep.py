@@ -1,13 +1,13 @@
-"""Sweeps of δ*(X, Z) over families of instances (MATH.md §5–§7), resumable and parallel.
+"""Sweeps of δ*(X, Z) over families of instances (docs/math.md §5–§7), resumable and parallel.
 
 Three families, each a deterministic list of points with stable, sortable ids:
 
 * ``rank1`` — the rank-1 grid over the angle φ and the ratio ρ = ‖x‖/‖z‖:
-  ``x = ρ(cos φ, sin φ)``, ``z = (1, 0)``.  The closed form of MATH.md §5 applies at
+  ``x = ρ(cos φ, sin φ)``, ``z = (1, 0)``.  The closed form of docs/math.md §5 applies at
   every point, and the minimum over all (x, z) is δ* = 1/2 at φ = 90°, ρ² = 1/2
   (Zhang, Sojoudi & Lavaei, JMLR 2019).
 * ``random`` — seeded Gaussian instances ``X ∈ R^{n×r}``, ``Z ∈ R^{n×r*}``.
-* ``overparam`` — the family of MATH.md §7 (R. Y. Zhang 2021–2022):
+* ``overparam`` — the family of docs/math.md §7 (R. Y. Zhang 2021–2022):
   ``X = √t·[I_r; 0]``, ``Z = [0; I_r*]`` in ``n = r + r*``, over a grid of ``t``; its
   minimum over t is the threshold ``1/(1+√(r*/r))``, attained at ``t = √r*/(√r+√r*)``.
 

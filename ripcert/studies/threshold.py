@@ -1,4 +1,4 @@
-"""Threshold search: the infimum of δ*(X, Z) over (X, Z) for given (r, r*) (MATH.md §5, §7).
+"""Threshold search: the infimum of δ*(X, Z) over (X, Z) for given (r, r*) (docs/math.md §5, §7).
 
 Theory (Zhang, Sojoudi & Lavaei, JMLR 2019 for r = r* = 1; R. Y. Zhang 2021–2022 in
 general): no spurious second-order point exists under δ-RIP with ``δ < 1/(1+√(r*/r))``,
@@ -8,7 +8,7 @@ contradict the theorem; such results are flagged (``below_theory`` and a
 :class:`ThresholdViolationWarning`), never hidden.
 
 Reduced parameterisation.  δ* is invariant under ``(X, Z) ↦ (cQXR, cQZS)`` with Q, R, S
-orthogonal and c > 0, and under the span reduction to ``k = r + r*`` (MATH.md §4).  Taking
+orthogonal and c > 0, and under the span reduction to ``k = r + r*`` (docs/math.md §4).  Taking
 the SVD of Z and of the lower r×r block of X, every pair with rank Z = r* is equivalent to::
 
     Z = [diag(1, σ₂, …, σ_r*); 0_{r×r*}],     X = [A; diag(s)],   A ∈ R^{r*×r}, s ∈ R^r
@@ -52,7 +52,7 @@ class ThresholdViolationWarning(RuntimeWarning):
 
 
 def known_minimiser(r: int, r_star: int) -> np.ndarray:
-    """MATH.md §7's minimiser in the reduced parameters: A = 0, s = √t·1, σ = 1."""
+    """docs/math.md §7's minimiser in the reduced parameters: A = 0, s = √t·1, σ = 1."""
     t = math.sqrt(r_star) / (math.sqrt(r) + math.sqrt(r_star))
     return np.concatenate([np.ones(r_star - 1), np.zeros(r_star * r), np.full(r, math.sqrt(t))])
 
@@ -379,7 +379,7 @@ def search(
     gradient of :func:`delta_and_gradient` (one SDP per evaluation);
     ``method="nelder-mead"`` is derivative-free (adaptive for dim > 4).
     ``starts`` random starts (``numpy.random.default_rng(seed)``, :func:`random_start`);
-    ``seed_known`` adds one start near MATH.md §7's minimiser (perturbed by 0.05·N(0, 1)),
+    ``seed_known`` adds one start near docs/math.md §7's minimiser (perturbed by 0.05·N(0, 1)),
     which is reported separately: :attr:`ThresholdResult.random_reached` counts only
     random starts.  The best point is certified with
     :func:`ripcert.generator.counterexample.generate`.
