@@ -32,14 +32,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
-import scipy.sparse as sp
 
 from ripcert.certificate import Certificate
 from ripcert.core.closed_form import theory_threshold
-from ripcert.core.landscape import complement_basis, lift_map, residual
-from ripcert.core.vectorization import sdim, smat
+from ripcert.core.landscape import lift_map, residual
+from ripcert.core.vectorization import smat
 from ripcert.errors import InvalidInputError, RipcertError
 from ripcert.generator.counterexample import delta_star, generate
+from ripcert.generator.sdp import accepts, counterexample_program
+from ripcert.generator.sdp.backends import run_backend
+from ripcert.generator.sdp.cones import svec_c
 
 #: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
 VIOLATION_TOL = 1e-6
@@ -83,23 +85,6 @@ def unpack(theta: np.ndarray, r: int, r_star: int) -> tuple[np.ndarray, np.ndarr
 
 
 # -- direct Clarabel formulation of the η-form SDP (margin 0) ----------------------
-def _triu_colmajor(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices and scaling of Clarabel's PSD-triangle vectorisation (upper, column-major)."""
-    rows, cols = [], []
-    for j in range(m):
-        for i in range(j + 1):
-            rows.append(i)
-            cols.append(j)
-    rows, cols = np.array(rows), np.array(cols)
-    return rows, cols, np.where(rows == cols, 1.0, math.sqrt(2.0))
-
-
-def _svec_c(mats: np.ndarray) -> np.ndarray:
-    """Clarabel's svec of a stack ``(..., m, m)``."""
-    rows, cols, w = _triu_colmajor(mats.shape[-1])
-    return mats[..., rows, cols] * w
-
-
 def _normalised(x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float)
     z = np.asarray(z, dtype=float)
@@ -110,15 +95,15 @@ def _normalised(x: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _theta_rows(x: np.ndarray, z: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The (X, Z)-dependent rows of ``A·(v, η)`` for ``H = smat(v)`` and a fixed C:
-    ``[Cᵀ𝒳ᵀHe; −svec_c(Cᵀ(𝒳ᵀH𝒳 + 2 I_r ⊗ mat(He))C)]``."""
+    """The (X, Z)-dependent rows of ``A·(v, η)`` for ``H = smat(v)`` and a fixed complement C
+    (the engine's coordinate complement S): ``[Cᵀ𝒳ᵀHe; −svec_c(Cᵀ(𝒳ᵀH𝒳 + 2 I_r ⊗ mat(He))C)]``."""
     n, r = x.shape
     e = residual(x, z)
     lx = lift_map(x)
     he = h @ e
     brk = lx.T @ h @ lx + 2.0 * np.kron(np.eye(r), smat(he))
     brk = c.T @ brk @ c
-    return np.concatenate([c.T @ (lx.T @ he), -_svec_c(0.5 * (brk + brk.T))])
+    return np.concatenate([c.T @ (lx.T @ he), -svec_c(0.5 * (brk + brk.T))])
 
 
 @dataclass(frozen=True)
@@ -132,75 +117,27 @@ class _Solve:
 
 
 def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
-    """The η-form SDP (margin 0) for normalised (X, Z), built directly for Clarabel.
+    """The η-form SDP (margin 0) for normalised (X, Z) on the direct Clarabel back-end.
 
-    The first- and second-order constraints are imposed on the complement (basis C) of
-    the symmetry directions {XΩ : Ω skew}: at any H satisfying FOC the bracket vanishes
-    on {XΩ} (𝒳(XΩ) = 0 and mat(He)X = 0), so this is exact, and it removes r(r−1)/2
-    redundant equalities and a face of the PSD cone without interior that make
-    interior-point solvers stall.
+    The program is the engine's own (:func:`ripcert.generator.sdp.counterexample_program`),
+    solved under the ``search`` acceptance policy (``AlmostSolved`` is accepted inside the
+    search; the final minimiser is certified by :func:`generate`).  Returns the raw kernel,
+    and the multipliers of the first- and second-order blocks with the coordinate
+    complement S they were built on, for the envelope gradient of :func:`delta_and_gradient`.
     """
-    import clarabel
-
     n, r = x.shape
     e = residual(x, z)
     if np.linalg.norm(x) < 1e-12 or np.linalg.norm(e) < 1e-12:
         return _Solve(1.0, 0.0, True)
-    d = sdim(n)
-    p = sdim(d)
-    nr = n * r
-    basis = smat(np.eye(p))  # (p, d, d): H = Σ v_j basis_j = smat(v)
-    he = basis @ e  # (p, d)
-    lx = lift_map(x)  # (d, nr)
-    comp = complement_basis(x)  # (nr, m)
-    foc = he @ lx @ comp  # (p, m): row j = Cᵀ𝒳ᵀ B_j e
-    brk = lx.T @ basis @ lx  # (p, nr, nr)
-    hm = smat(he)  # (p, n, n)
-    for a in range(r):
-        brk[:, a * n : (a + 1) * n, a * n : (a + 1) * n] += 2.0 * hm
-    brk = comp.T @ brk @ comp
-    brk = 0.5 * (brk + np.swapaxes(brk, 1, 2))
-    nr = comp.shape[1]
-    sb, si = _svec_c(basis), _svec_c(np.eye(d))
-    blocks = [
-        np.hstack([foc.T, np.zeros((nr, 1))]),
-        np.hstack([-_svec_c(brk).T, np.zeros((sdim(nr), 1))]),
-        np.hstack([-sb.T, si[:, None]]),
-        np.hstack([sb.T, np.zeros((len(si), 1))]),
-    ]
-    a_mat = sp.csc_matrix(np.vstack(blocks))
-    b = np.concatenate([np.zeros(nr + sdim(nr) + len(si)), si])
-    q = np.zeros(p + 1)
-    q[-1] = -1.0
-    cones = [
-        clarabel.ZeroConeT(nr),
-        clarabel.PSDTriangleConeT(nr),
-        clarabel.PSDTriangleConeT(d),
-        clarabel.PSDTriangleConeT(d),
-    ]
-    ok = False
-    for reg in (1e-7, 1e-6):  # Clarabel's default 1e-8 stalls at iteration 1 on some k = 6 cases
-        settings = clarabel.DefaultSettings()
-        settings.verbose = False
-        settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = 1e-9
-        settings.static_regularization_constant = reg
-        settings.input_sparse_dropzeros = True
-        try:
-            solver = clarabel.DefaultSolver(
-                sp.csc_matrix((p + 1, p + 1)), q, a_mat, b, cones, settings
-            )
-            res = solver.solve()
-            ok = str(res.status) in ("Solved", "AlmostSolved")
-        except Exception:  # noqa: BLE001 - any solver failure falls back to the checked path
-            ok = False
-        if ok:
-            break
-    if not ok:
+    prog, layout = counterexample_program(x, z)
+    raw = run_backend(prog, "clarabel")
+    if not accepts("search", raw.status) or raw.x is None or raw.y is None:
         return _Solve(math.nan, math.nan, False)
-    eta = min(max(float(res.x[-1]), 0.0), 1.0)
-    zd = np.asarray(res.z)[: nr + sdim(nr)]
-    h = smat(np.asarray(res.x[:-1]))
-    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, h, zd, comp)
+    eta = min(max(layout.eta(raw.x), 0.0), 1.0)
+    duals = prog.split(raw.y)
+    zd = np.concatenate([duals["first_order"], svec_c(duals["second_order"])])
+    comp = np.eye(n * r)[:, layout.geometry.keep]
+    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, layout.kernel(raw.x), zd, comp)
 
 
 def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
@@ -371,6 +308,7 @@ def search(
     maxfev: int | None = None,
     certify: bool = True,
     method: str = "lbfgs",
+    progress: bool = False,
 ) -> ThresholdResult:
     """Minimise δ*(X, Z) for (r, r*) by seeded multistart local search on the reduced
     parameterisation (module docstring).
@@ -385,7 +323,10 @@ def search(
     :func:`ripcert.generator.counterexample.generate`.
     A value below the theory by more than :data:`VIOLATION_TOL` sets ``below_theory`` and
     warns with :class:`ThresholdViolationWarning`.
+    ``progress`` shows a tqdm bar over the starts on stderr (only if it is a terminal).
     """
+    from tqdm import tqdm
+
     if not (1 <= r_star <= r):
         raise InvalidInputError(f"need 1 ≤ r* ≤ r, got r = {r}, r* = {r_star}")
     if starts < 0 or (starts == 0 and not seed_known):
@@ -400,10 +341,19 @@ def search(
         inits.append(("known", known_minimiser(r, r_star) + 0.05 * rng.normal(size=dim)))
     t_all = time.perf_counter()
     results = []
-    for i, (kind, th0) in enumerate(inits):
-        t0 = time.perf_counter()
-        th, val, nfev = _local_search(th0, r, r_star, maxfev, method)
-        results.append(StartResult(i, kind, th0, th, val, nfev, time.perf_counter() - t0))
+    bar = tqdm(
+        total=len(inits),
+        desc=f"(r, r*) = ({r}, {r_star})",
+        unit="start",
+        disable=not progress or None,  # None: also off when stderr is not a terminal
+    )
+    with bar:
+        for i, (kind, th0) in enumerate(inits):
+            t0 = time.perf_counter()
+            th, val, nfev = _local_search(th0, r, r_star, maxfev, method)
+            results.append(StartResult(i, kind, th0, th, val, nfev, time.perf_counter() - t0))
+            bar.set_postfix(best=f"{min(s.delta for s in results):.6f}")
+            bar.update()
     best = min(results, key=lambda s: (s.delta, s.index))
     x, z = unpack(best.theta, r, r_star)
     theory = theory_threshold(r, r_star)

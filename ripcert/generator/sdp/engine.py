@@ -1,0 +1,146 @@
+"""Solve the counterexample SDP of a :class:`~ripcert.generator.problem.CounterexampleProblem`.
+
+The program is assembled once from its blocks (:mod:`.blocks`, :mod:`.program`) and handed to
+the back-ends in order (the requested one first, then the others).  A solve is accepted only
+when its status passes the acceptance policy and, under ``certify``, when the kernel — first
+projected exactly onto the first-order constraint — passes ripcert's own residual checks
+(dense linear algebra: FOC, minimum eigenvalue of the bracket, RIP violations).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ripcert.core.landscape import complement_projector, lift_map, residual
+from ripcert.core.vectorization import smat
+from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
+from ripcert.generator.problem import CounterexampleProblem, outer_fro
+from ripcert.generator.sdp.backends import RawSolution, backend_version, run_backend
+from ripcert.generator.sdp.blocks import Isometry
+from ripcert.generator.sdp.policy import Acceptance, accepts
+from ripcert.generator.sdp.program import KernelParametrisation, counterexample_program
+from ripcert.generator.sdp.solution import Attempt, SDPSolution, SolverReport
+from ripcert.generator.solvers import SOLVERS
+
+#: residuals above these (relative) values make a solve "inaccurate"
+FOC_TOL = 1e-6
+PSD_TOL = 1e-6
+#: an optimal η* at or below this means δ* = 1: no counterexample
+ETA_ZERO_TOL = 1e-7
+
+
+def residuals(problem: CounterexampleProblem, kernel: np.ndarray, eta: float) -> dict[str, float]:
+    """Residuals of a candidate kernel against the three SDP constraints, relative to scale."""
+    x, z = problem.x, problem.z
+    e = residual(x, z)
+    lx = lift_map(x)
+    he = kernel @ e
+    scale = outer_fro(z)
+    foc = np.linalg.norm(lx.T @ he) / (np.linalg.norm(lx, 2) * np.linalg.norm(he) + 1e-300)
+    bracket = lx.T @ kernel @ lx + 2.0 * np.kron(np.eye(problem.r), smat(he))
+    target = problem.margin * scale * complement_projector(x)
+    soc = np.linalg.eigvalsh(bracket - target)[0] / max(np.linalg.norm(bracket, 2), 1e-300)
+    ev = np.linalg.eigvalsh(kernel)
+    return {
+        "first_order_rel": float(foc),
+        "second_order_min_eig_rel": float(soc),
+        "rip_lower_violation": float(max(0.0, eta - ev[0])),
+        "rip_upper_violation": float(max(0.0, ev[-1] - 1.0)),
+    }
+
+
+def project_first_order(problem: CounterexampleProblem, kernel: np.ndarray) -> np.ndarray:
+    """Least-change symmetric correction of ``H`` so that ``𝒳ᵀ H e = 0`` holds to rounding.
+
+    The constraint is linear, ``𝒜(H) = 𝒳ᵀHe``, with adjoint ``𝒜*(y) = sym(𝒳 y eᵀ)``; the
+    Frobenius-nearest feasible kernel is ``H − 𝒜*((𝒜𝒜*)⁺ 𝒜(H))`` with
+    ``𝒜𝒜* = ½[(eᵀe)𝒳ᵀ𝒳 + (𝒳ᵀe)(𝒳ᵀe)ᵀ]``.  The other constraints move by at most the size
+    of the correction (of the order of the solver's feasibility tolerance); they are
+    re-checked afterwards.
+    """
+    e = residual(problem.x, problem.z)
+    lx = lift_map(problem.x)
+    b = lx.T @ kernel @ e
+    lte = lx.T @ e
+    gram = 0.5 * ((e @ e) * (lx.T @ lx) + np.outer(lte, lte))
+    y = np.linalg.lstsq(gram, b, rcond=1e-13)[0]
+    ly = lx @ y
+    return kernel - 0.5 * (np.outer(ly, e) + np.outer(e, ly))
+
+
+def _accurate(res: dict[str, float]) -> bool:
+    ok = res["first_order_rel"] <= FOC_TOL and res["second_order_min_eig_rel"] >= -PSD_TOL
+    return ok and max(res["rip_lower_violation"], res["rip_upper_violation"]) <= PSD_TOL
+
+
+def solve(
+    problem: CounterexampleProblem,
+    solver: str = "clarabel",
+    policy: Acceptance = "certify",
+    isometry: Isometry | None = None,
+    kernel: KernelParametrisation | None = None,
+) -> SDPSolution:
+    """Solve the η-form SDP once per back-end until one is accepted.
+
+    ``solver`` is tried first, then the other built-in solvers.  Raises
+    :class:`~ripcert.errors.NoCounterexampleError` when the optimum is δ* = 1 (or, with a
+    margin, when a solver proves infeasibility and none found an optimum) and
+    :class:`~ripcert.errors.SolverError` when no back-end is accepted.  Residual checks
+    (:func:`residuals`) apply to the full-space, unstructured program (the default
+    ``isometry`` and ``kernel``).
+    """
+    name = solver.lower()
+    if name not in SOLVERS and not name.startswith(("cvxpy:", "scs-")):
+        raise InvalidInputError(f"unknown solver {solver!r}; choose from {', '.join(SOLVERS)}")
+    order = [name] + [s for s in SOLVERS if s != name]
+    prog, layout = counterexample_program(
+        problem.x, problem.z, problem.margin * outer_fro(problem.z), isometry, kernel
+    )
+    checked = isometry is None and kernel is None
+    attempts: list[Attempt] = []
+    for backend in order:
+        raw = run_backend(prog, backend)
+
+        def reject(why: str, raw: RawSolution = raw) -> None:
+            attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations, why))
+
+        if not accepts(policy, raw.status) or raw.x is None:
+            reject(f"status {raw.raw_status}")
+            continue
+        eta = layout.eta(raw.x)
+        if eta <= ETA_ZERO_TOL:
+            raise NoCounterexampleError(
+                f"SDP optimum δ* = 1 (η* = {eta:.2e} with {raw.backend}): no operator with δ < 1"
+                " makes X a spurious "
+                + ("strict local minimum" if problem.margin else "second-order point")
+            )
+        kern = layout.kernel(raw.x)
+        res: dict[str, float] = {}
+        if checked:
+            kern = project_first_order(problem, kern)
+            res = residuals(problem, kern, eta)
+            if policy == "certify" and not _accurate(res):
+                reject(f"residuals too large {res}")
+                continue
+        attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations))
+        duals = prog.split(raw.y) if raw.y is not None else {}
+        report = SolverReport(
+            name=raw.backend,
+            version=backend_version(raw.backend),
+            status=raw.status,
+            seconds=raw.seconds,
+            iterations=raw.iterations,
+            residuals=res,
+            attempts=tuple(attempts),
+        )
+        return SDPSolution(kern, eta, report, duals, layout.geometry.keep)
+    statuses = [a.status for a in attempts]
+    if problem.margin > 0 and "infeasible" in statuses and "optimal" not in statuses:
+        raise NoCounterexampleError(
+            f"no operator with δ < 1 makes X a strict local minimum with margin μ = "
+            f"{problem.margin:g} (the SDP is infeasible: {'; '.join(map(str, attempts))})"
+        )
+    raise SolverError("SDP not solved accurately: " + "; ".join(map(str, attempts)))
+
+
+__all__ = ["ETA_ZERO_TOL", "FOC_TOL", "PSD_TOL", "project_first_order", "residuals", "solve"]
