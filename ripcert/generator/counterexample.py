@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ripcert.certificate import Certificate, now
+from ripcert.checkers.thresholds import numerically_one, numerically_one_message
+from ripcert.checkers.verification import verify
 from ripcert.core.operator import DENSE_LIMIT, KernelOperator, LiftedOperator
-from ripcert.errors import NoCounterexampleError
+from ripcert.errors import NoCounterexampleError, SolverError
 from ripcert.generator.problem import CounterexampleProblem
 from ripcert.generator.reductions import Normalize, SpanReduction
 from ripcert.generator.sdp import SDPSolution, solve
@@ -50,44 +52,32 @@ def solve_problem(
     return Solved(span.retrieve(sol.kernel), sol, margin, reduced=True)
 
 
-def generate(
+def generate_solved(
     x: np.ndarray,
     z: np.ndarray,
     margin: float = 0.0,
     solver: str = "clarabel",
     reduce: bool = True,
-) -> Certificate:
-    """Smallest-δ operator making X a spurious second-order point for ground truth Z.
+    self_check: bool = True,
+) -> tuple[Certificate, Solved]:
+    """:func:`generate`, also returning the :class:`Solved` SDP (kernel, η, multipliers).
 
-    Solves the SDP of Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018) in η-form
-    (docs/math.md §3), by default on the exact reduction to ``span([X Z])`` (§4), and
-    returns a :class:`~ripcert.certificate.Certificate` whose ``delta`` is the
-    scale-optimal RIP constant ``(L−ℓ)/(L+ℓ)`` of the operator's kernel spectrum
-    ``[ℓ, L]`` and ``scale = 2/(L+ℓ)``.  With ``margin = μ > 0`` the claim is a strict
-    spurious local minimum (Hessian ⪰ μ off the symmetry directions ``{XΩ}``).
-
-    Raises :class:`~ripcert.errors.NoCounterexampleError` when no δ < 1 works
-    (X = 0, XXᵀ = ZZᵀ, x ∥ z, or SDP optimum δ* = 1),
-    :class:`~ripcert.errors.InvalidInputError` on malformed input and
-    :class:`~ripcert.errors.SolverError` when no solver is accurate.
-
-    >>> cert = generate([0.0, 2**-0.5], [1.0, 0.0])
-    >>> round(cert.delta, 6), cert.claim
-    (0.5, 'second_order_critical')
+    The makers of the rigorous sections take their multipliers from ``Solved.solution``, so
+    that ``generate --exact`` solves each SDP once.
     """
     problem = CounterexampleProblem(x, z, margin)
     solved = solve_problem(problem, solver, reduce)
     lo, hi = solved.operator.spectrum_bounds()
-    if lo <= DELTA_ONE_TOL * hi:
-        raise NoCounterexampleError("SDP optimum δ* = 1: no counterexample with δ < 1 exists")
-    delta = (hi - lo) / (hi + lo)
+    delta = (hi - lo) / (hi + lo) if hi + lo > 0 else 1.0
+    if lo <= DELTA_ONE_TOL * hi or numerically_one(delta):
+        raise NoCounterexampleError(numerically_one_message(delta))
     sensing = None
     if problem.n <= EXPLICIT_SENSING_MAX_N:
         sensing = np.array(list(solved.operator.sensing_matrices()))
     report = solved.solution.report.to_dict()
     eta = solved.solution.eta
     report.update(reduced=solved.reduced, delta_sdp=(1 - eta) / (1 + eta))
-    return Certificate(
+    cert = Certificate(
         x=problem.x,
         z=problem.z,
         delta=delta,
@@ -100,6 +90,65 @@ def generate(
         ripcert_version=__version__,
         created=now(),
     )
+    if self_check:
+        check_own_output(cert)
+    return cert, solved
+
+
+#: witness restarts of the generator's self-check (the verifier's default is larger)
+SELF_CHECK_SAMPLES = 4
+
+
+def check_own_output(cert: Certificate) -> None:
+    """Run the independent float verifier on a generated certificate before anyone sees it.
+
+    The generator writes only what ``ripcert verify`` accepts, with the verifier's own
+    tolerances (:data:`ripcert.checkers.thresholds.DEFAULT_TOLERANCES`).  A failed
+    spuriousness check means X is numerically a global minimiser (XXᵀ = ZZᵀ to rounding):
+    :class:`~ripcert.errors.NoCounterexampleError` (exit 3).  Any other failure means the
+    solver's answer does not hold up: :class:`~ripcert.errors.SolverError` (exit 4).
+    """
+    rep = verify(cert, samples=SELF_CHECK_SAMPLES, seed=0)
+    if rep.passed:
+        return
+    failed = ", ".join(f"{c.name} ({c.detail})" for c in rep.checks if not c.passed)
+    if any(c.name == "spurious" and not c.passed for c in rep.checks):
+        raise NoCounterexampleError(
+            "X is numerically a global minimiser (XXᵀ = ZZᵀ to rounding): the generated "
+            f"operator fails the verifier's spuriousness check: {failed}"
+        )
+    raise SolverError(f"the generated certificate fails the independent verifier: {failed}")
+
+
+def generate(
+    x: np.ndarray,
+    z: np.ndarray,
+    margin: float = 0.0,
+    solver: str = "clarabel",
+    reduce: bool = True,
+    self_check: bool = True,
+) -> Certificate:
+    """Smallest-δ operator making X a spurious second-order point for ground truth Z.
+
+    Solves the SDP of Zhang, Josz, Sojoudi & Lavaei (NeurIPS 2018, arXiv:1805.10251) in
+    η-form (docs/math.md §3), by default on the exact reduction to ``span([X Z])`` (§4), and
+    returns a :class:`~ripcert.certificate.Certificate` whose ``delta`` is the
+    scale-optimal RIP constant ``(L−ℓ)/(L+ℓ)`` of the operator's kernel spectrum
+    ``[ℓ, L]`` and ``scale = 2/(L+ℓ)``.  With ``margin = μ > 0`` the claim is a strict
+    spurious local minimum (Hessian ⪰ μ off the symmetry directions ``{XΩ}``).  The
+    certificate is re-checked by the independent float verifier before it is returned
+    (``self_check``; see :func:`check_own_output`).
+
+    Raises :class:`~ripcert.errors.NoCounterexampleError` when no δ < 1 works
+    (X = 0, XXᵀ = ZZᵀ, x ∥ z, or SDP optimum δ* numerically 1),
+    :class:`~ripcert.errors.InvalidInputError` on malformed input and
+    :class:`~ripcert.errors.SolverError` when no solver is accurate.
+
+    >>> cert = generate([0.0, 2**-0.5], [1.0, 0.0])
+    >>> round(cert.delta, 6), cert.claim
+    (0.5, 'second_order_critical')
+    """
+    return generate_solved(x, z, margin, solver, reduce, self_check)[0]
 
 
 def delta_star(
@@ -114,4 +163,12 @@ def delta_star(
     return float((1 - eta) / (1 + eta))
 
 
-__all__ = ["generate", "delta_star", "solve_problem", "Solved", "DENSE_LIMIT"]
+__all__ = [
+    "DENSE_LIMIT",
+    "Solved",
+    "check_own_output",
+    "delta_star",
+    "generate",
+    "generate_solved",
+    "solve_problem",
+]
