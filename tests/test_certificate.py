@@ -41,13 +41,27 @@ def test_hash_detects_any_change(cert):
         Certificate.from_dict(d)
 
 
-def test_unsigned_certificate_is_accepted_but_a_wrong_hash_is_not(cert):
+def test_unsigned_certificate_is_refused_and_a_wrong_hash_too(cert):
     d = cert.to_dict()
     del d["sha256"]
-    Certificate.from_dict(d)
+    with pytest.raises(CertificateFormatError, match="sha256 missing"):
+        Certificate.from_dict(d)
     d["sha256"] = "0" * 64
     with pytest.raises(CertificateFormatError, match="sha256"):
         Certificate.from_dict(d)
+
+
+def test_only_the_hand_written_sensing_form_may_be_unsigned():
+    a = np.array([[[2**0.5, 0], [0, 2**-0.5]], [[0, 1.5**0.5], [1.5**0.5, 0]]])
+    d = {
+        "schema": "ripcert-certificate-v1",
+        "x": [[0.0], [2**-0.5]],
+        "z": [[1.0], [0.0]],
+        "delta": 0.5,
+        "claim": "second_order_critical",
+        "operator": {"form": "sensing", "sensing_matrices": a.tolist()},
+    }
+    assert Certificate.from_dict(d).sensing_matrices is None  # the form itself is the operator
 
 
 @pytest.mark.parametrize(

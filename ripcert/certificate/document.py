@@ -23,6 +23,7 @@ from ripcert.certificate.io import (
     atomic_write_text,
     parse_json,
     payload_hash,
+    read_text,
     validate_dict,
 )
 from ripcert.core.operator import KernelOperator, LiftedOperator, Operator, SensingOperator
@@ -189,8 +190,4 @@ class Certificate:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Certificate:
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CertificateFormatError(f"cannot read {path}: {exc}") from None
-        return cls.from_json(text)
+        return cls.from_json(read_text(path))

@@ -6,10 +6,15 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import tempfile
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ripcert.errors import CertificateFormatError
 
@@ -27,19 +32,76 @@ def schema() -> dict:
     return json.loads(text)
 
 
+#: default size limit of a certificate file (bytes); ``read_text`` refuses larger files
+MAX_FILE_BYTES = 64 * 2**20
+#: default nesting limit of certificate JSON (a certificate needs about 6 levels)
+MAX_JSON_DEPTH = 64
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
 def _reject_constant(name: str) -> None:
     raise CertificateFormatError(f"non-finite number {name} in JSON")
 
 
-def parse_json(text: str) -> dict:
-    """Parse certificate JSON, rejecting NaN/Infinity and non-objects."""
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise CertificateFormatError(f"duplicate JSON key {key!r}")
+        out[key] = value
+    return out
+
+
+def json_depth(text: str | bytes) -> int:
+    """Maximal nesting depth of ``[``/``{`` outside strings, in O(len) vectorised time.
+
+    Used to refuse deeply nested input *before* ``json.loads`` (whose recursive scanner
+    raises RecursionError around depth 1,000).
+
+    >>> json_depth('{"a": [[1, 2], {"b": "[[["}]}')
+    3
+    """
+    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    stripped = _STRING.sub(b"", raw)
+    b = np.frombuffer(stripped, dtype=np.uint8)
+    step = (np.isin(b, (ord("["), ord("{")))).astype(np.int64)
+    step -= np.isin(b, (ord("]"), ord("}"))).astype(np.int64)
+    return int(np.max(np.cumsum(step), initial=0))
+
+
+def parse_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> dict:
+    """Parse certificate JSON strictly: a JSON object, no NaN/Infinity, no duplicate keys,
+    nesting at most ``max_depth``; otherwise CertificateFormatError with a one-line reason."""
+    depth = json_depth(text)
+    if depth > max_depth:
+        raise CertificateFormatError(f"JSON nested {depth} deep (limit {max_depth})")
     try:
-        d = json.loads(text, parse_constant=_reject_constant)
+        d = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise CertificateFormatError(f"malformed JSON: {exc}") from None
+    except RecursionError:  # pragma: no cover - excluded by the depth check
+        raise CertificateFormatError("JSON nested too deeply") from None
     if not isinstance(d, dict):
         raise CertificateFormatError("a certificate must be a JSON object")
     return d
+
+
+def read_text(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a certificate file, refusing files above ``max_bytes`` before reading them."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise CertificateFormatError(
+                f"{path}: file of {size:,} bytes exceeds the limit of {max_bytes:,} bytes"
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise CertificateFormatError(f"{path}: file exceeds the limit of {max_bytes:,} bytes")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CertificateFormatError(f"cannot read {path}: {exc.__class__.__name__}") from None
 
 
 def canonical_json(payload: dict) -> str:
@@ -51,36 +113,75 @@ def payload_hash(payload: dict) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+def unsigned_allowed(d: Mapping[str, Any]) -> bool:
+    """Only the documented hand-written form may omit ``sha256``: ``operator.form == "sensing"``
+    (explicit sensing matrices typed from a paper; every number is then re-checked anyway)."""
+    op = d.get("operator")
+    return isinstance(op, Mapping) and op.get("form") == "sensing"
+
+
+def check_hash(d: Mapping[str, Any]) -> None:
+    """The integrity check, cheap and first: ``sha256`` present (unless :func:`unsigned_allowed`)
+    and equal to the hash of the canonical payload."""
+    if "sha256" not in d:
+        if unsigned_allowed(d):
+            return
+        raise CertificateFormatError(
+            "sha256 missing: only hand-written certificates of operator form 'sensing' may be"
+            " unsigned"
+        )
+    body = {k: v for k, v in d.items() if k != "sha256"}
+    try:
+        digest = payload_hash(body)
+    except (TypeError, ValueError) as exc:
+        raise CertificateFormatError(f"certificate is not JSON data: {exc}") from None
+    if digest != d["sha256"]:
+        raise CertificateFormatError("sha256 mismatch: the certificate was modified or corrupted")
+
+
 def validate_dict(d: dict) -> None:
-    """Schema and hash checks; raises CertificateFormatError with a one-line reason."""
+    """Schema id, then the hash (:func:`check_hash`, cheap: fail fast), then the JSON Schema;
+    raises CertificateFormatError with a one-line reason."""
     import jsonschema
 
     if d.get("schema") != SCHEMA_ID:
         raise CertificateFormatError(
             f"unknown certificate schema {d.get('schema')!r} (this ripcert reads {SCHEMA_ID!r})"
         )
+    check_hash(d)
     try:
         jsonschema.validate(d, schema())
     except jsonschema.ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
         raise CertificateFormatError(f"schema violation at {where}: {exc.message[:200]}") from None
-    if "sha256" in d:
-        body = {k: v for k, v in d.items() if k != "sha256"}
-        if payload_hash(body) != d["sha256"]:
-            raise CertificateFormatError(
-                "sha256 mismatch: the certificate was modified or corrupted"
-            )
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: never half-written."""
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``: never half-written.
+
+    A symbolic link is written through (its target is replaced, the link stays), an existing
+    file keeps its permission bits, and temporary files ``.NAME.PID.*.tmp`` left by a killed
+    writer (PID no longer running) are removed first."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    stem = f".{path.name}."
+    for old in path.parent.iterdir():
+        pid = old.name[len(stem) :].split(".", 1)[0]
+        if old.name.startswith(stem) and old.name.endswith(".tmp") and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                old.unlink(missing_ok=True)
+            except OSError:
+                pass
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{stem}{os.getpid()}.", suffix=".tmp")
     umask = os.umask(0)
     os.umask(umask)
     try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
+        # mkstemp creates 0600: keep an existing file's mode, else the usual 0666 & ~umask
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

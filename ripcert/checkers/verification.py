@@ -57,13 +57,12 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.linalg
 
-from ripcert.certificate import Certificate, parse_json
+from ripcert.certificate import Certificate, parse_json, read_text
 from ripcert.checkers.exact import exact_check
 from ripcert.checkers.rip import (
     DEFAULT_SAMPLES,
@@ -72,29 +71,40 @@ from ripcert.checkers.rip import (
     sensing_kernel,
     spectral_bound,
 )
+from ripcert.checkers.thresholds import (
+    DEFAULT_LIMITS,
+    DEFAULT_TOLERANCES,
+    ResourceLimits,
+    Tolerances,
+)
+from ripcert.core.closed_form import theory_threshold
 from ripcert.core.operator import KernelOperator, LiftedOperator, Operator, SensingOperator
 from ripcert.core.report import Check
 from ripcert.core.vectorization import sdim, smat, svec, svec_basis
 from ripcert.errors import CertificateFormatError, InvalidInputError
 
+# The default tolerances, by their historical names (the one set is
+# :data:`ripcert.checkers.thresholds.DEFAULT_TOLERANCES`; ``verify(tolerances=...)`` overrides).
 #: relative asymmetry allowed in raw kernels and sensing matrices
-SYMMETRY_TOL = 1e-9
+SYMMETRY_TOL = DEFAULT_TOLERANCES.symmetry
 #: λ_min(kernel) ≥ −PSD_TOL·λ_max(kernel)
-PSD_TOL = 1e-9
+PSD_TOL = DEFAULT_TOLERANCES.psd
 #: ‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F ≤ CONSISTENCY_TOL·‖H‖_F
-CONSISTENCY_TOL = 1e-8
+CONSISTENCY_TOL = DEFAULT_TOLERANCES.consistency
 #: ‖PᵀP − I‖ of a lifted basis
-ORTHONORMAL_TOL = 1e-9
+ORTHONORMAL_TOL = DEFAULT_TOLERANCES.orthonormal
 #: ‖XXᵀ − ZZᵀ‖_F/‖ZZᵀ‖_F and f(X)/(λ_max‖XXᵀ−ZZᵀ‖²) must reach this for X to be spurious
-SPURIOUS_TOL = 1e-6
+SPURIOUS_TOL = DEFAULT_TOLERANCES.spurious
 #: relative first-order residual allowed
-FOC_TOL = 1e-6
+FOC_TOL = DEFAULT_TOLERANCES.first_order
 #: second-order: eigenvalues of ½∇²f̂/‖ZZᵀ‖_F ≥ −SOC_TOL; strict: ≥ max(μ − SOC_TOL, SOC_TOL)
-SOC_TOL = 1e-6
+SOC_TOL = DEFAULT_TOLERANCES.second_order
 #: slack on RIP comparisons with the claimed δ
-RIP_TOL = 1e-8
+RIP_TOL = DEFAULT_TOLERANCES.rip
 #: dense landscapes (kernel/sensing) refused above this n; lifted ones are matrix-free
-DENSE_MAX_N = 80
+DENSE_MAX_N = DEFAULT_LIMITS.max_dense_n
+#: evidence kinds that are proofs (exact arithmetic, or a theorem applied to checked numbers)
+PROOF_EVIDENCE = ("exact", "theorem")
 
 
 # ---------------------------------------------------------------------------------------
@@ -105,7 +115,11 @@ class VerificationReport:
     """All checks of one certificate.  ``status`` ∈ {"passed", "failed", "invalid"}.
 
     ``invalid`` means the file could not be read as a certificate (schema, hash, JSON,
-    shapes, NaN): only the ``integrity`` check is then present.
+    shapes, NaN, resource limits): only the ``integrity`` check is then present.
+
+    Every check says what kind of evidence it is (:class:`~ripcert.core.report.Check`):
+    :attr:`proofs` lists the checks decided exactly or by a theorem, :attr:`numerical` the
+    float checks with tolerances (evidence, not proof); :meth:`summary_line` states both.
     """
 
     source: str
@@ -120,6 +134,7 @@ class VerificationReport:
     seed: int = 0
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    tolerances: Tolerances = DEFAULT_TOLERANCES
 
     @property
     def passed(self) -> bool:
@@ -133,6 +148,35 @@ class VerificationReport:
     def failed(self) -> tuple[str, ...]:
         """Names of the failed checks."""
         return tuple(c.name for c in self.checks if not c.passed)
+
+    @property
+    def proofs(self) -> tuple[str, ...]:
+        """Names of the checks that are proofs (evidence "exact" or "theorem")."""
+        return tuple(c.name for c in self.checks if c.evidence in PROOF_EVIDENCE)
+
+    @property
+    def numerical(self) -> tuple[str, ...]:
+        """Names of the float checks (tolerance-based evidence, not proofs)."""
+        return tuple(c.name for c in self.checks if c.evidence == "numerical")
+
+    def summary_line(self) -> str:
+        """One line: the verdict, which checks are proofs and which are numerical.
+
+        A float PASS is evidence, not a proof; only ``exact``/``theorem`` checks prove.
+        """
+        if self.invalid:
+            return f"INVALID: {self.checks[0].detail}"
+        failed = self.failed
+        head = self.status.upper() + (f" ({', '.join(failed)} failed)" if failed else "")
+        proofs = [
+            f"{c.name} [{c.evidence}{'' if c.passed else ', FAILED'}]"
+            for c in self.checks
+            if c.evidence in PROOF_EVIDENCE
+        ]
+        return (
+            f"{head}; proofs: {', '.join(proofs) or 'none'}; numerical (float, with tolerances:"
+            f" evidence, not proof): {len(self.numerical)} checks"
+        )
 
     def check(self, name: str) -> Check:
         for c in self.checks:
@@ -153,6 +197,13 @@ class VerificationReport:
             "seed": self.seed,
             "seconds": self.seconds,
             "checks": [c.to_dict() for c in self.checks],
+            "evidence": {
+                "proofs": list(self.proofs),
+                "numerical": list(self.numerical),
+                "skipped": [c.name for c in self.checks if c.evidence == "skipped"],
+            },
+            "summary": self.summary_line(),
+            "tolerances": self.tolerances.to_dict(),
             "rip": self.rip,
             **({"extra": self.extra} if self.extra else {}),
         }
@@ -169,10 +220,31 @@ def exit_code(reports: Iterable[VerificationReport]) -> int:
 # ---------------------------------------------------------------------------------------
 # the landscape, on the verifier's own path
 # ---------------------------------------------------------------------------------------
+def outer_gap(u: np.ndarray, z: np.ndarray) -> float:
+    """``‖UUᵀ − ZZᵀ‖_F``, computed stably in an orthonormal basis of ``span([U Z])``.
+
+    With the QR factorisation ``[U Z] = Q [R_U R_Z]`` (Householder, Q orthonormal),
+    ``UUᵀ − ZZᵀ = Q (R_U R_Uᵀ − R_Z R_Zᵀ) Qᵀ`` and the norm is that of the small
+    (r + r*)×(r + r*) difference, whose rounding error is O(ε‖U‖²) however small the gap.
+    The Gram formula ``√(‖UᵀU‖² − 2‖UᵀZ‖² + ‖ZᵀZ‖²)`` loses everything below
+    √ε·‖ZZᵀ‖ ≈ 1e-8‖ZZᵀ‖ to cancellation (it certified X = [Z 0]R, a global minimiser, as
+    spurious).  O(n(r + r*)²), nothing n×n is formed.
+
+    >>> z = np.array([[1.0], [0.0]]); c, s = np.cos(0.3), np.sin(0.3)
+    >>> outer_gap(np.hstack([z, 0 * z]) @ np.array([[c, -s], [s, c]]), z) < 1e-15
+    True
+    """
+    u = np.asarray(u, dtype=float)
+    z = np.asarray(z, dtype=float)
+    r = u.shape[1]
+    rr = np.linalg.qr(np.hstack([u, z]), mode="r")
+    a, b = rr[:, :r], rr[:, r:]
+    return float(np.linalg.norm(a @ a.T - b @ b.T))
+
+
 def _gram_fro_sq(u: np.ndarray, z: np.ndarray) -> float:
-    """``‖UUᵀ − ZZᵀ‖²_F`` from r×r Gram matrices."""
-    sq = np.sum((u.T @ u) ** 2) - 2.0 * np.sum((u.T @ z) ** 2) + np.sum((z.T @ z) ** 2)
-    return float(max(sq, 0.0))
+    """``‖UUᵀ − ZZᵀ‖²_F`` (stable: :func:`outer_gap`)."""
+    return outer_gap(u, z) ** 2
 
 
 def _sym_directions(x: np.ndarray) -> np.ndarray:
@@ -379,38 +451,91 @@ def _raw_asymmetry(a: np.ndarray) -> float:
     return float(np.max(np.abs(a - np.swapaxes(a, -1, -2)))) / scale
 
 
-def _norm_sq(op: Operator, m: np.ndarray) -> float:
-    """``‖A(M)‖²`` from the operator's stored arrays (lifted: ‖M‖² + c(M)ᵀ(H_k − I)c(M))."""
-    if isinstance(op, LiftedOperator):
-        c = svec(op.basis.T @ m @ op.basis)
-        return float(np.sum(m * m) + c @ (op.kernel - np.eye(len(c))) @ c)
-    if isinstance(op, KernelOperator):
-        v = svec(m)
-        return float(v @ op.kernel @ v)
-    return float(np.sum(np.einsum("kij,ij->k", op.matrices, m) ** 2))
+def _rank_needed(eigs: np.ndarray, extra_ones: int, tol: float) -> tuple[int, float]:
+    """(#eigenvalues above ``tol·‖H‖_F``, ‖H‖_F) for a kernel with spectrum ``eigs ∪ {1}^extra``.
+
+    Eckart–Young: m matrices give ``rank(Σ svec(A_i)svec(A_i)ᵀ) ≤ m``, so their kernel is at
+    distance ≥ the (m+1)-th eigenvalue of H from H; fewer matrices than this count can never
+    pass the Frobenius comparison, and are rejected before any Gram matrix is formed.
+    """
+    fro = float(np.sqrt(np.sum(eigs**2) + extra_ones))
+    cut = tol * fro
+    return int(np.sum(eigs > cut)) + (extra_ones if 1.0 > cut else 0), fro
 
 
-def _probe_consistency(op: Operator, sens: np.ndarray, probes: int = 8) -> Check:
-    """Large n: compare ``Σ⟨A_i, M⟩²`` with the operator's ``‖A(M)‖²`` on random M."""
-    rng = np.random.default_rng(0)
-    worst = 0.0
+def _lifted_copy_distance(op: LiftedOperator, a: np.ndarray) -> float:
+    """``‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F`` for the lifted kernel ``H = I + E(H_k − I)Eᵀ``.
+
+    In the basis ``[P, P⊥]`` the kernel is ``blockdiag(H_k, I)``: H_k on the compressions
+    ``C_i = PᵀA_iP`` and the identity on the complement parts ``R_i = A_i − P C_i Pᵀ``
+    (the Frobenius projections onto ``{M : PᵀMP = 0}``).  With ``u_i = svec(C_i)`` and
+    ``T = [svec-coordinates of R_i]``, the squared distance splits exactly into
+
+    * ``‖Σ u_i u_iᵀ − H_k‖²_F``                      (the compression block, direct);
+    * ``2‖Σ_i u_i ⊗ R_i‖²_F``                        (the cross block, must vanish; direct);
+    * ``‖TTᵀ − I‖²_F = Σ_j (λ_j − 1)² + N_c − m``     (the complement block, from the
+      eigenvalues λ_j of the m×m Gram matrix ``⟨R_i, R_j⟩``: TTᵀ and TᵀT share their
+      non-zero eigenvalues, and the N_c − rank remaining eigenvalues of TTᵀ are 0),
+
+    with ``N_c = n(n+1)/2 − k(k+1)/2``.  No sum of large terms cancels, P⊥ is never formed
+    and nothing of size n(n+1)/2 × n(n+1)/2 is built: the cost is O(m²n² + m·k²·n²).
+    """
+    p = np.asarray(op.basis)
+    hk = np.asarray(op.kernel)
+    m, n = a.shape[0], op.n
+    c = p.T @ a @ p  # (m, k, k)
+    u = svec(c)  # (m, d_k)
+    rest = (a - p @ c @ p.T).reshape(m, n * n)
+    comp = float(np.sum((u.T @ u - hk) ** 2))
+    cross = float(np.sum((u.T @ rest) ** 2))
+    lam = np.linalg.eigvalsh(rest @ rest.T)
+    n_c = sdim(n) - sdim(op.k)
+    block = float(np.sum((lam - 1.0) ** 2)) + (n_c - m)
+    return float(np.sqrt(max(comp + 2.0 * cross + block, 0.0)))
+
+
+def _copy_consistency(op: Operator, sens: np.ndarray, tol: Tolerances) -> Check:
+    """Exact comparison of an explicit sensing copy with the operator it accompanies.
+
+    ``‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F ≤ tol·‖H‖_F`` over *all* of Sⁿ (no probes: a
+    copy matching any fixed finite set of test matrices but differing elsewhere fails),
+    after the count ``m ≥ #{eigenvalues of H above tol·‖H‖_F}`` (:func:`_rank_needed`).
+    Lifted operators are compared block by block (:func:`_lifted_copy_distance`); dense
+    kernels directly.  Sizes are bounded by ``ResourceLimits.max_copy_n`` beforehand.
+    """
     a = 0.5 * (sens + np.swapaxes(sens, -1, -2))
-    for _ in range(probes):
-        g = rng.standard_normal((op.n, op.n))
-        m = g + g.T
-        lhs = float(np.sum(np.einsum("kij,ij->k", a, m) ** 2))
-        rhs = _norm_sq(op, m)
-        worst = max(worst, abs(lhs - rhs) / max(abs(rhs), 1e-300))
+    m = a.shape[0]
+    if isinstance(op, LiftedOperator):
+        need, fro = _rank_needed(
+            np.linalg.eigvalsh(op.kernel), sdim(op.n) - sdim(op.k), tol.consistency
+        )
+    else:
+        need, fro = _rank_needed(np.linalg.eigvalsh(op.kernel), 0, tol.consistency)
+    what = "‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F/‖H‖_F over all of Sⁿ"
+    if m < need:
+        return Check(
+            "sensing_consistent",
+            False,
+            f"{m} sensing matrices cannot reproduce a kernel of numerical rank {need}"
+            f" (Eckart–Young: distance ≥ its ({m + 1})-th eigenvalue)",
+            value=float("inf"),
+            tolerance=tol.consistency,
+        )
+    if isinstance(op, LiftedOperator):
+        dist = _lifted_copy_distance(op, a)
+        what += f" (blocks in [P, P⊥], k = {op.k}, m = {m})"
+    else:
+        dist = float(np.linalg.norm(sensing_kernel(a) - op.kernel))
+        what += f" (m = {m})"
+    rel = dist / max(fro, 1e-300)
     return Check(
-        "sensing_consistent",
-        worst <= CONSISTENCY_TOL,
-        f"max relative |Σ⟨A_i,M⟩² − ‖A(M)‖²| over {probes} random symmetric M",
-        value=worst,
-        tolerance=CONSISTENCY_TOL,
+        "sensing_consistent", rel <= tol.consistency, what, value=rel, tolerance=tol.consistency
     )
 
 
-def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
+def _structure_checks(
+    cert: Certificate, raw: Mapping | None, tol: Tolerances = DEFAULT_TOLERANCES
+) -> list[Check]:
     """Kernel symmetric and PSD, lifted basis orthonormal, sensing symmetric and consistent."""
     op = cert.operator
     checks = []
@@ -422,11 +547,11 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         checks.append(
             Check(
                 "kernel_symmetric",
-                asym <= SYMMETRY_TOL,
+                asym <= tol.symmetry,
                 "max|H − Hᵀ|/max|H| of the stored kernel"
                 + ("" if raw is not None else " (as loaded: already symmetrised)"),
                 value=asym,
-                tolerance=SYMMETRY_TOL,
+                tolerance=tol.symmetry,
             )
         )
     if isinstance(op, LiftedOperator):
@@ -435,10 +560,10 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         checks.append(
             Check(
                 "basis_orthonormal",
-                orth <= ORTHONORMAL_TOL,
+                orth <= tol.orthonormal,
                 "‖PᵀP − I‖_max",
                 value=orth,
-                tolerance=ORTHONORMAL_TOL,
+                tolerance=tol.orthonormal,
             )
         )
     spec = spectral_bound(op)
@@ -446,10 +571,10 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
     checks.append(
         Check(
             "kernel_psd",
-            psd >= -PSD_TOL and spec.hi > 0,
+            psd >= -tol.psd and spec.hi > 0,
             f"λ_min/λ_max of the kernel; spectrum [{spec.lo:.6g}, {spec.hi:.6g}]",
             value=psd,
-            tolerance=PSD_TOL,
+            tolerance=tol.psd,
         )
     )
     sens = op.matrices if isinstance(op, SensingOperator) else cert.sensing_matrices
@@ -458,80 +583,64 @@ def _structure_checks(cert: Certificate, raw: Mapping | None) -> list[Check]:
         checks.append(
             Check(
                 "sensing_symmetric",
-                asym <= SYMMETRY_TOL,
+                asym <= tol.symmetry,
                 f"max|A_i − A_iᵀ|/max|A| over {sens.shape[0]} matrices",
                 value=asym,
-                tolerance=SYMMETRY_TOL,
+                tolerance=tol.symmetry,
             )
         )
-    if sens is not None and not isinstance(op, SensingOperator) and op.n > DENSE_MAX_N:
-        checks.append(_probe_consistency(op, sens))
-    elif sens is not None and not isinstance(op, SensingOperator):
-        hs = sensing_kernel(sens)
-        if isinstance(op, LiftedOperator):
-            e = _embedding(op.basis)
-            k = np.array(kern, dtype=float)
-            dense = np.eye(sdim(op.n)) + e @ (k - np.eye(k.shape[0])) @ e.T
-        else:
-            dense = np.array(kern, dtype=float)
-        rel = float(np.linalg.norm(hs - dense) / max(np.linalg.norm(dense), 1e-300))
-        checks.append(
-            Check(
-                "sensing_consistent",
-                rel <= CONSISTENCY_TOL,
-                "‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F/‖H‖_F",
-                value=rel,
-                tolerance=CONSISTENCY_TOL,
-            )
-        )
+    if sens is not None and not isinstance(op, SensingOperator):
+        checks.append(_copy_consistency(op, sens, tol))
     return checks
 
 
 def _landscape_checks(
-    cert: Certificate, land: Landscape, lam_max: float
+    cert: Certificate, land: Landscape, lam_max: float, tol: Tolerances = DEFAULT_TOLERANCES
 ) -> tuple[list[Check], dict]:
     x, z = cert.x, cert.z
     zz = float(np.linalg.norm(z.T @ z))
-    gap_sq = _gram_fro_sq(x, z)
-    gap = np.sqrt(gap_sq)
+    gap = outer_gap(x, z)
+    gap_sq = gap * gap
     fx, fz = land.objective(x), land.objective(z)
     f_rel = fx / max(lam_max * gap_sq, 1e-300)
     gap_rel = gap / zz
     spurious = Check(
         "spurious",
         bool(
-            gap_rel >= SPURIOUS_TOL
-            and f_rel >= SPURIOUS_TOL
+            gap_rel >= tol.spurious
+            and f_rel >= tol.spurious
             and abs(fz) <= 1e-12 * lam_max * zz * zz
         ),
-        f"‖XXᵀ−ZZᵀ‖_F/‖ZZᵀ‖_F; f(X) = {fx:.6g} (relative {f_rel:.3g}) > f(Z) = {fz:.3g}",
+        f"‖XXᵀ−ZZᵀ‖_F/‖ZZᵀ‖_F (in an orthonormal basis of span[X Z]); f(X) = {fx:.6g}"
+        f" (relative {f_rel:.3g}) > f(Z) = {fz:.3g}",
         value=gap_rel,
-        tolerance=SPURIOUS_TOL,
+        tolerance=tol.spurious,
     )
     grad = land.gradient(x)
+    grad_norm = float(np.linalg.norm(grad))
     xnorm = float(np.linalg.norm(x, 2))
-    foc = float(np.linalg.norm(grad)) / max(4.0 * lam_max * gap * xnorm, 1e-300)
+    foc = grad_norm / max(4.0 * lam_max * gap * xnorm, 1e-300)
     first = Check(
         "first_order",
-        foc <= FOC_TOL,
+        foc <= tol.first_order,
         "‖∇f(X)‖_F/(4 λ_max ‖XXᵀ−ZZᵀ‖_F ‖X‖₂)",
         value=foc,
-        tolerance=FOC_TOL,
+        tolerance=tol.first_order,
     )
     spec = land.hessian_spectrum(x)
     unit = 2.0 * lam_max * zz
     soc = spec.min_eig / unit
     second = Check(
         "second_order",
-        soc >= -SOC_TOL,
+        soc >= -tol.second_order,
         "λ_min(½∇²f̂(X))/‖ZZᵀ‖_F, f̂ = f/λ_max(H)",
         value=soc,
-        tolerance=SOC_TOL,
+        tolerance=tol.second_order,
     )
     checks = [spurious, first, second]
     comp = spec.min_eig_complement / unit
     if cert.claim == "strict_local_min":
-        need = max(cert.margin - SOC_TOL, SOC_TOL)
+        need = max(cert.margin - tol.second_order, tol.second_order)
         checks.append(
             Check(
                 "strict_min",
@@ -539,14 +648,110 @@ def _landscape_checks(
                 f"λ_min of ½∇²f̂/‖ZZᵀ‖_F off {{XΩ}} must be positive and ≥ margin "
                 f"μ = {cert.margin:g} (− tolerance)",
                 value=comp,
-                tolerance=SOC_TOL,
+                tolerance=tol.second_order,
             )
+        )
+        checks.append(
+            _basin_check(x, grad_norm, spec.min_eig_complement, gap, lambda s: 24.0 * lam_max * s)
         )
     info = {"f_x": fx, "f_z": fz, "min_eig": soc, "min_eig_complement": comp}
     return checks, info
 
 
-def _rip_checks(cert: Certificate, bracket: RipBracket) -> list[Check]:
+def _basin_check(
+    x: np.ndarray, eps: float, lam_c: float, gap: float, lip: Callable[[float], float]
+) -> Check:
+    """Kantorovich-type basin estimate for a strict claim: a true strict spurious local minimum
+    of f lies within ρ = 3ε/λ_c of X (ε = ‖∇f(X)‖_F, λ_c = λ_min(∇²f(X)) off ``{XΩ}``).
+
+    On the slice ``X + V``, ``V ⊥ {XΩ}`` (∇f(X) already lies in it: ⟨GX, XΩ⟩ = 0 for Ω skew),
+    ``g(V) = f(X + V)`` has ``∇²g ⪰ λ_c − L(ρ)·ρ`` on the ball ``‖V‖_F ≤ ρ``, where
+    ``L(ρ) ≥ sup |D³f(U)[V,V,V]|/‖V‖³`` over the ball (``lip``: for the quadratic loss
+    ``D³f(U)[V,V,V] = 12⟨A(UVᵀ + VUᵀ), A(VVᵀ)⟩``, so ``L = 24 λ_max (‖X‖₂ + ρ)``; a symmetric
+    trilinear form attains its norm on the diagonal, Banach 1938).  If ``L(ρ)ρ < 2λ_c/3``
+    then g is ``λ_c/3``-strongly convex on the ball and ``⟨∇g(V), V⟩ > 0`` on its boundary
+    (``ε < (λ_c/3)ρ``): a unique minimiser V* with ‖V*‖ < ρ, where ∇²g ≻ 0.  For r > 1,
+    ``ρ < σ_r(X)²/‖X‖₂`` makes ``∇f(X + V*) = 0`` (a gradient in ``{XΩ₀}`` orthogonal to
+    every ``(X + V*)Ω`` vanishes), and ``2‖X‖₂ρ + ρ² < ‖XXᵀ − ZZᵀ‖_F`` keeps the minimiser
+    spurious.  This couples the first- and second-order residuals into one quantitative
+    statement instead of two independent tolerances; ε and λ_c are float numbers, so the check
+    is numerical evidence, not a proof.
+    """
+    r = x.shape[1]
+    sv = np.linalg.svd(x, compute_uv=False)
+    xn = float(sv[0])
+    if not lam_c > 0:
+        return Check(
+            "strict_basin",
+            False,
+            f"λ_min(∇²f) off {{XΩ}} = {lam_c:.3g} ≤ 0: no basin",
+            value=float("inf"),
+            tolerance=2.0 / 3.0,
+        )
+    rho = 3.0 * eps / lam_c
+    ratio = lip(xn + rho) * rho / lam_c
+    orbit_ok = r == 1 or rho < float(sv[-1]) ** 2 / max(xn, 1e-300)
+    spurious_ok = 2.0 * xn * rho + rho * rho < gap
+    ok = ratio < 2.0 / 3.0 and orbit_ok and spurious_ok
+    return Check(
+        "strict_basin",
+        ok,
+        f"L(ρ)ρ/λ_c < 2/3 with ρ = 3‖∇f‖/λ_c = {rho:.3g}: an exact strict spurious local"
+        f" minimum of f lies within ρ of X (Kantorovich-type basin estimate"
+        + ("" if orbit_ok else "; ρ ≥ σ_r(X)²/‖X‖₂: orbit condition fails")
+        + ("" if spurious_ok else "; ball reaches the global minimisers")
+        + ")",
+        value=ratio,
+        tolerance=2.0 / 3.0,
+    )
+
+
+def _theorem_check(cert: Certificate, bracket: RipBracket, tol: Tolerances) -> Check:
+    """The sharp RIP thresholds, applied to the certificate's numbers.
+
+    For ``r ≥ r*``, an operator satisfying δ-RIP of order 2r with
+    ``δ < 1/(1 + √(r*/r))`` (1/2 when r = r*) has no spurious second-order critical point:
+    Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019, arXiv:1901.01631 (r = r* = 1, sharp 1/2);
+    R. Y. Zhang, "Sharp global guarantees for nonconvex low-rank recovery in the
+    overparameterized regime", 2021, arXiv:2104.10790 (r ≥ r*); see also R. Y. Zhang 2022,
+    arXiv:2207.01789.  (docs/math.md §5, §7.)  The scale γ does not move critical points, so
+    the scale-optimal δ is the one to compare.  A claim is rejected when the claimed δ or the
+    certified upper bound on δ_2r (:func:`~ripcert.checkers.rip.rip_bracket`) is below the
+    threshold by more than ``tol.theorem``: the float checks that accepted X must then be wrong.
+    """
+    r, rs = cert.r, cert.r_star
+    if rs > r:
+        return Check(
+            "theorem_threshold",
+            True,
+            f"r* = {rs} > r = {r}: the sharp threshold theorems do not apply",
+            evidence="skipped",
+        )
+    thr = theory_threshold(r, rs)
+    upper = bracket.delta_upper
+    ref = min(float(cert.delta), upper)
+    ok = ref >= thr - tol.theorem
+    detail = (
+        f"δ_2r ≤ {ref:.10g} (claimed {cert.delta:.10g}, certified upper {upper:.10g}) vs sharp"
+        f" threshold 1/(1+√(r*/r)) = {thr:.10g} for (r, r*) = ({r}, {rs})"
+        " [Zhang–Sojoudi–Lavaei 2019, arXiv:1901.01631; R. Y. Zhang 2021, arXiv:2104.10790]"
+    )
+    if not ok:
+        detail = (
+            f"contradicts the theorem: below δ = {thr:.10g} no spurious second-order point"
+            f" exists for (r, r*) = ({r}, {rs}), yet δ_2r ≤ {ref:.10g} (claimed"
+            f" {cert.delta:.10g}, certified upper {upper:.10g}); the float checks that"
+            " accepted X are wrong [Zhang–Sojoudi–Lavaei 2019, arXiv:1901.01631;"
+            " R. Y. Zhang 2021, arXiv:2104.10790]"
+        )
+    return Check(
+        "theorem_threshold", ok, detail, value=ref - thr, tolerance=tol.theorem, evidence="theorem"
+    )
+
+
+def _rip_checks(
+    cert: Certificate, bracket: RipBracket, tol: Tolerances = DEFAULT_TOLERANCES
+) -> list[Check]:
     spec, claimed = bracket.spectral, cert.delta
     scale_dev = max(cert.scale * spec.hi - 1.0, 1.0 - cert.scale * spec.lo)
     lo, up = bracket.delta_lower, bracket.delta_upper
@@ -554,37 +759,119 @@ def _rip_checks(cert: Certificate, bracket: RipBracket) -> list[Check]:
     return [
         Check(
             "rip_spectral",
-            spec.delta <= claimed + RIP_TOL,
+            spec.delta <= claimed + tol.rip,
             f"(a) scale-optimal δ of the kernel spectrum [{spec.lo:.6g}, {spec.hi:.6g}]"
             f" ≤ claimed δ = {claimed:.10g}; as-is (γ=1) δ = {spec.delta_as_is:.6g}",
             value=spec.delta,
-            tolerance=RIP_TOL,
+            tolerance=tol.rip,
         ),
         Check(
             "rip_scale",
-            scale_dev <= claimed + RIP_TOL,
+            scale_dev <= claimed + tol.rip,
             f"max(γL − 1, 1 − γℓ) with the claimed γ = {cert.scale:.10g} ≤ claimed δ",
             value=scale_dev,
-            tolerance=RIP_TOL,
+            tolerance=tol.rip,
         ),
         Check(
             "rip_lower",
-            lo <= claimed + RIP_TOL,
+            lo <= claimed + tol.rip,
             f"(b) δ_{k} ≥ {lo:.10g} from explicit rank-{k} witnesses"
             f" ({bracket.witnesses.samples} restarts, seed {bracket.witnesses.seed})"
             f" ≤ claimed δ",
             value=lo,
-            tolerance=RIP_TOL,
+            tolerance=tol.rip,
         ),
         Check(
             "rip_upper",
-            lo <= up + RIP_TOL and up <= spec.delta + RIP_TOL,
+            lo <= up + tol.rip and up <= spec.delta + tol.rip,
             f"(c) δ_{k} ≤ {up:.10g} [{bracket.sdp.method}]; bracket δ_{k} ∈ [{lo:.10g},"
             f" {up:.10g}] must be consistent, and ≤ (a)",
             value=up,
-            tolerance=RIP_TOL,
+            tolerance=tol.rip,
         ),
     ]
+
+
+def _shape(obj: Any, ndim: int) -> tuple[int, ...] | None:
+    """Largest extent along each of ``ndim`` list levels, from ``len`` alone (no conversion);
+    None when ``obj`` is not nested lists that deep (the schema reports that later)."""
+    level = [obj]
+    out = []
+    for _ in range(ndim):
+        if not level or not all(isinstance(v, list) for v in level):
+            return None
+        out.append(max(len(v) for v in level))
+        level = [w for v in level for w in v] if len(out) < ndim else []
+    return tuple(out)
+
+
+def resource_problem(d: Mapping[str, Any], limits: ResourceLimits = DEFAULT_LIMITS) -> str | None:
+    """Why a raw certificate dict exceeds ``limits``, or None: declared sizes only.
+
+    Reads list lengths (never converts arrays, never builds a kernel), so it is cheap and
+    runs before the hash, the schema and any dense work.  Checks n, r, r* ≤ r ≤ n, the form's
+    dimension (dense n, lifted k ≤ n), kernel sizes against n(n+1)/2 or k(k+1)/2, the
+    number m of sensing matrices, the size of an explicit sensing copy, and the declared
+    size k of an ``exact`` section (k ≤ n).
+    """
+    xs, zs = _shape(d.get("x"), 2), _shape(d.get("z"), 2)
+    if xs is None or zs is None:
+        return None
+    (n, r), (nz, rs) = xs, zs
+    if n > limits.max_n:
+        return f"n = {n} exceeds the verifier's limit {limits.max_n}"
+    if max(r, rs) > limits.max_rank:
+        return f"rank r = {r}, r* = {rs} exceeds the verifier's limit {limits.max_rank}"
+    if r > n or rs > r:
+        return f"need r* ≤ r ≤ n, got n = {n}, r = {r}, r* = {rs}"
+    if nz != n:
+        return f"x has {n} rows but z has {nz}"
+    op = d.get("operator")
+    if not isinstance(op, Mapping):
+        return None
+    form = op.get("form")
+    kern = _shape(op.get("kernel"), 2)
+    if form in ("kernel", "sensing") and n > limits.max_dense_n:
+        return (
+            f"dense operator form {form!r} with n = {n} exceeds the verifier's limit"
+            f" {limits.max_dense_n} (use a lifted operator)"
+        )
+    if form == "kernel" and kern is not None and kern != (sdim(n), sdim(n)):
+        return f"kernel is {kern[0]}×{kern[1]}, expected {sdim(n)}×{sdim(n)} for n = {n}"
+    if form == "lifted":
+        basis = _shape(op.get("basis"), 2)
+        if basis is not None:
+            k = basis[1]
+            if basis[0] != n or k > n:
+                return f"lifted basis is {basis[0]}×{k}, expected n×k with k ≤ n = {n}"
+            if k > limits.max_lifted_k:
+                return f"lifted basis has k = {k} columns, above the limit {limits.max_lifted_k}"
+            if kern is not None and kern != (sdim(k), sdim(k)):
+                return (
+                    f"lifted kernel is {kern[0]}×{kern[1]}, basis has k = {k} columns:"
+                    f" expected {sdim(k)}×{sdim(k)}"
+                )
+    sens = _shape(op.get("sensing_matrices"), 3)
+    if sens is not None:
+        if sens[0] > limits.max_matrices:
+            return f"{sens[0]} sensing matrices exceed the limit {limits.max_matrices}"
+        if sens[1:] != (n, n):
+            return f"sensing matrices are {sens[1]}×{sens[2]}, expected {n}×{n}"
+        if form != "sensing" and n > limits.max_copy_n:
+            return (
+                f"explicit sensing copy of an n = {n} operator refused (limit n ≤"
+                f" {limits.max_copy_n}): remove operator.sensing_matrices, the operator is"
+                " fully given by its basis and kernel"
+            )
+    ex = d.get("exact")
+    if isinstance(ex, Mapping):
+        k_ex = _shape(ex.get("x_factor"), 1)
+        if k_ex is not None and k_ex[0] > n:
+            return f"exact section has dimension k = {k_ex[0]} > n = {n}"
+        kt = _shape(ex.get("kernel_t"), 1)
+        if kt is not None and kt[0] > sdim(n):
+            return f"exact kernel has {kt[0]} rows > n(n+1)/2 = {sdim(n)}"
+    return None
 
 
 def verify(
@@ -595,51 +882,63 @@ def verify(
     source: str = "",
     extra_checks: Iterable[Callable[[Certificate], Check]] = (),
     exact: bool = False,
+    tolerances: Tolerances = DEFAULT_TOLERANCES,
+    limits: ResourceLimits = DEFAULT_LIMITS,
 ) -> VerificationReport:
     """Re-check every claim of a certificate, independently of the generator.
 
     ``cert`` is a :class:`~ripcert.certificate.Certificate` or its raw JSON dict (then the
-    stored kernel is checked for symmetry *before* loading symmetrises it).  Checks:
-    integrity (schema, hash, shapes, finiteness; kernel symmetric PSD; lifted basis
-    orthonormal; sensing matrices symmetric and consistent with the kernel), spurious,
-    first order, second order (and ``strict_min`` for strict claims), and RIP (a) spectral,
-    scale, (b) witness lower bound and (c) SDP upper bound of order 2r.  ``extra_checks``
-    are callables ``cert -> Check`` appended at the end; ``exact=True`` appends the exact
-    re-check of the ``exact`` and ``dual`` sections (:func:`ripcert.checkers.exact.exact_check`,
-    skipped when the certificate has none).
+    stored kernel is checked for symmetry *before* loading symmetrises it).  Order: declared
+    sizes against ``limits`` (:func:`resource_problem`), then the sha256 (required except
+    for hand-written ``sensing`` forms), the schema, shapes and finiteness — any failure gives
+    an ``invalid`` report before dense work.  Checks: kernel symmetric PSD; lifted basis
+    orthonormal; sensing matrices symmetric and, for an explicit copy, equal to the operator
+    on all of Sⁿ; spurious, first order, second order (and ``strict_min``, ``strict_basin``
+    for strict claims); RIP (a) spectral, scale, (b) witness lower bound, (c) SDP upper bound
+    of order 2r; and ``theorem_threshold`` (evidence "theorem"): claims below the sharp RIP
+    threshold are rejected.  ``extra_checks`` are callables ``cert -> Check`` appended at the
+    end; ``exact=True`` appends the exact re-check of the ``exact`` and ``dual`` sections
+    (:func:`ripcert.checkers.exact.exact_check`, skipped when the certificate has none).
+    ``tolerances`` is the one set of float tolerances (the generator uses the same).
     Deterministic for a seed.  Malformed input gives an ``invalid`` report, never raises.
     """
     t0 = time.perf_counter()
     raw: Mapping | None = None
+
+    def invalid(message: str) -> VerificationReport:
+        return _invalid(source, message, samples, seed)
+
     try:
         if isinstance(cert, Certificate):
-            checked = Certificate.from_dict(cert.to_dict())  # schema, shapes, finiteness
+            d = cert.to_dict()
             integrity_detail = "schema, shapes, finite numbers (in-memory certificate)"
         elif isinstance(cert, Mapping):
             raw = cert
-            checked = Certificate.from_dict(dict(cert))
-            integrity_detail = "schema, " + (
-                "sha256, " if "sha256" in raw else "no sha256 (hand-written), "
+            d = dict(cert)
+            integrity_detail = "sizes, " + (
+                "sha256, " if "sha256" in raw else "no sha256 (hand-written sensing form), "
             )
-            integrity_detail += "shapes, finite numbers"
+            integrity_detail += "schema, shapes, finite numbers"
         else:
             raise CertificateFormatError(f"cannot verify a {type(cert).__name__}")
+        problem = resource_problem(d, limits)
+        if problem is not None:
+            return invalid(problem)
+        checked = Certificate.from_dict(d)  # hash first, then schema, shapes, finiteness
     except CertificateFormatError as exc:
-        return _invalid(source, str(exc), samples, seed)
+        return invalid(str(exc))
     except (KeyError, TypeError, ValueError) as exc:
-        return _invalid(source, f"malformed certificate: {exc}", samples, seed)
+        return invalid(f"malformed certificate: {exc}")
     op = checked.operator
     if isinstance(op, LiftedOperator) and op.kernel.shape != (sdim(op.k),) * 2:
-        return _invalid(
-            source,
+        return invalid(
             f"lifted kernel is {op.kernel.shape}, basis has k = {op.k} columns:"
-            f" expected {sdim(op.k)}×{sdim(op.k)}",
-            samples,
-            seed,
+            f" expected {sdim(op.k)}×{sdim(op.k)}"
         )
     cert = checked
+    tol = tolerances
     checks = [Check("integrity", True, integrity_detail, value=0.0, tolerance=0.0)]
-    checks += _structure_checks(cert, raw)
+    checks += _structure_checks(cert, raw, tol)
     spec = spectral_bound(cert.operator)
     lam_max = spec.hi
     info: dict = {}
@@ -647,13 +946,14 @@ def verify(
         land = Landscape.from_operator(
             cert.operator, cert.z, sensing=cert.sensing_matrices, matrix_free=matrix_free
         )
-        land_checks, info = _landscape_checks(cert, land, lam_max)
+        land_checks, info = _landscape_checks(cert, land, lam_max, tol)
         checks += land_checks
     except (InvalidInputError, np.linalg.LinAlgError) as exc:
         checks.append(Check("landscape", False, str(exc), value=float("nan"), tolerance=0.0))
     order = min(2 * cert.r, cert.n)
     bracket = rip_bracket(cert.operator, order, samples=samples, seed=seed)
-    checks += _rip_checks(cert, bracket)
+    checks += _rip_checks(cert, bracket, tol)
+    checks.append(_theorem_check(cert, bracket, tol))
     for fn in extra_checks:
         checks.append(fn(cert))
     if exact:
@@ -670,6 +970,7 @@ def verify(
         seed=seed,
         seconds=time.perf_counter() - t0,
         extra=info,
+        tolerances=tol,
     )
 
 
@@ -680,15 +981,15 @@ def verify_file(
     matrix_free: bool | None = None,
     extra_checks: Iterable[Callable[[Certificate], Check]] = (),
     exact: bool = False,
+    tolerances: Tolerances = DEFAULT_TOLERANCES,
+    limits: ResourceLimits = DEFAULT_LIMITS,
 ) -> VerificationReport:
-    """:func:`verify` a certificate file; unreadable or malformed files give ``invalid``."""
+    """:func:`verify` a certificate file; unreadable, oversized, too deeply nested or
+    malformed files (duplicate keys, NaN) give ``invalid`` before any other work."""
     src = str(path)
     try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _invalid(src, f"cannot read {src}: {exc.__class__.__name__}", samples, seed)
-    try:
-        d = parse_json(text)
+        text = read_text(path, max_bytes=limits.max_file_bytes)
+        d = parse_json(text, max_depth=limits.max_depth)
     except CertificateFormatError as exc:
         return _invalid(src, str(exc), samples, seed)
     return verify(
@@ -699,15 +1000,23 @@ def verify_file(
         source=src,
         extra_checks=extra_checks,
         exact=exact,
+        tolerances=tolerances,
+        limits=limits,
     )
 
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_TOLERANCES",
     "Check",
     "HessianSpectrum",
     "Landscape",
+    "ResourceLimits",
+    "Tolerances",
     "VerificationReport",
     "exit_code",
+    "outer_gap",
+    "resource_problem",
     "verify",
     "verify_file",
 ]

@@ -12,10 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ripcert.checkers.thresholds import DEFAULT_TOLERANCES
 from ripcert.errors import InvalidInputError, NoCounterexampleError
 
-#: relative tolerance below which XXᵀ = ZZᵀ, X = 0 or x ∥ z are taken as exact
+#: relative tolerance below which X = 0 or x ∥ z are taken as exact
 DEGENERACY_TOL = 1e-9
+#: ‖XXᵀ − ZZᵀ‖_F/‖ZZᵀ‖_F below this: X is (numerically) a global minimiser.  The verifier's
+#: own threshold for "spurious", so that the generator never writes what verify rejects.
+SPURIOUS_GAP_TOL = DEFAULT_TOLERANCES.spurious
 
 
 def as_matrix(a: object, name: str) -> np.ndarray:
@@ -41,9 +45,21 @@ def outer_fro(x: np.ndarray) -> float:
 
 
 def outer_diff_fro(x: np.ndarray, z: np.ndarray) -> float:
-    """``‖XXᵀ − ZZᵀ‖_F`` from Gram matrices: ‖XᵀX‖² − 2‖XᵀZ‖² + ‖ZᵀZ‖², in O(n·r²)."""
-    sq = np.sum((x.T @ x) ** 2) - 2 * np.sum((x.T @ z) ** 2) + np.sum((z.T @ z) ** 2)
-    return float(np.sqrt(max(sq, 0.0)))
+    """``‖XXᵀ − ZZᵀ‖_F`` in an orthonormal basis of ``span([X Z])``, in O(n(r + r*)²).
+
+    ``[X Z] = Q [R_X R_Z]`` (Householder QR) gives ``XXᵀ − ZZᵀ = Q(R_X R_Xᵀ − R_Z R_Zᵀ)Qᵀ``:
+    the norm of a small matrix, with rounding error O(ε‖X‖²) however small the gap.  (The
+    Gram formula √(‖XᵀX‖² − 2‖XᵀZ‖² + ‖ZᵀZ‖²) cancels down to ~1e-8‖ZZᵀ‖: it let rotations
+    X = [Z 0]R through as spurious and rounded true gaps of 6e-9‖ZZᵀ‖ to 0.)
+
+    >>> z = np.array([[1.0], [0.0]]); c, s = np.cos(1.0), np.sin(1.0)
+    >>> outer_diff_fro(np.array([[c, -s], [0.0, 0.0]]), z) < 1e-15
+    True
+    """
+    r = x.shape[1]
+    rr = np.linalg.qr(np.hstack([x, z]), mode="r")
+    a, b = rr[:, :r], rr[:, r:]
+    return float(np.linalg.norm(a @ a.T - b @ b.T))
 
 
 @dataclass(frozen=True)
@@ -101,8 +117,13 @@ class CounterexampleProblem:
             raise InvalidInputError("Z = 0: the ground truth must be non-zero")
         if xx <= DEGENERACY_TOL * scale:
             raise NoCounterexampleError("X = 0 is never a spurious local minimum with δ < 1")
-        if outer_diff_fro(self.x, self.z) <= DEGENERACY_TOL * scale:
-            raise NoCounterexampleError("XXᵀ = ZZᵀ: X is a global minimiser, not spurious")
+        gap = outer_diff_fro(self.x, self.z) / zz
+        if gap < SPURIOUS_GAP_TOL:
+            raise NoCounterexampleError(
+                f"XXᵀ = ZZᵀ numerically: ‖XXᵀ − ZZᵀ‖_F = {gap:.2g}·‖ZZᵀ‖_F <"
+                f" {SPURIOUS_GAP_TOL:g} (the verifier's threshold); X is a global minimiser,"
+                " not spurious"
+            )
         if self.r == 1 and self.r_star == 1:
             xv, zv = self.x[:, 0], self.z[:, 0]
             c2 = (xv @ zv) ** 2 / ((xv @ xv) * (zv @ zv))
