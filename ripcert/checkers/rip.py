@@ -27,8 +27,8 @@ so any ``ρ_lo ≥ ℓ_k`` and ``ρ_hi ≤ L_k`` give a lower bound on δ_k and 
     ``‖𝓡(W)‖_* = ‖M‖_*² ≤ k‖M‖²_F = k`` (the nuclear-norm surrogate of the rank).  Hence
     ``L_k ≤ max{⟨H, W⟩ : W ⪰ 0, tr W = 1, ‖𝓡(W)‖_* ≤ k}``.  By weak duality, for **any**
     matrix Y, ``⟨H, W⟩ = ⟨H − 𝓡*(Y), W⟩ + ⟨Y, 𝓡(W)⟩ ≤ λ_max(H − 𝓡*(Y)) + k‖Y‖₂`` on that
-    set, and symmetrically ``ℓ_k ≥ λ_min(H − 𝓡*(Y)) − k‖Y‖₂``.  The SDP solver (cvxpy)
-    only *proposes* Y; the bound is re-evaluated with dense eigenvalues, so its validity
+    set, and symmetrically ``ℓ_k ≥ λ_min(H − 𝓡*(Y)) − k‖Y‖₂``.  The SDP solver (SCS, direct
+    conic data) only *proposes* Y; the bound is re-evaluated with dense eigenvalues, so its validity
     does not depend on the solver's accuracy (Y = 0 gives back the spectral bound (a), and
     the reported bound is never worse than (a)).
 
@@ -452,38 +452,96 @@ def _dual_bound(
     return float(ev[-1] + k * ny) if sign > 0 else float(ev[0] - k * ny)
 
 
-def _solve_dual(h: np.ndarray, p: int, k: int, sign: float) -> np.ndarray | None:
-    """Let cvxpy propose the Y of the best weak-duality bound (None if it fails)."""
-    import cvxpy as cp
+def _sym_svec_map(d: int) -> scipy.sparse.csr_matrix:
+    """Sparse S with ``S · vec_F(M) = svec(½(M + Mᵀ))`` for d×d matrices M."""
+    i, j = np.triu_indices(d)
+    w = np.where(i == j, 1.0, np.sqrt(2.0))
+    q = np.arange(len(i))
+    rows = np.concatenate([q, q])
+    cols = np.concatenate([i + j * d, j + i * d])
+    vals = np.concatenate([w, w]) / 2.0
+    return scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(len(i), d * d))
 
-    d = sdim(p)
-    tmap = _realign_map(p)
+
+def _dual_conic_data(
+    h: np.ndarray, p: int, k: int, sign: float
+) -> tuple[scipy.sparse.csc_matrix, np.ndarray, np.ndarray, dict]:
+    """SCS data ``min cᵀx s.t. Ax + s = b, s ∈ K`` of the best weak-duality bound.
+
+    Variables ``x = (y, t, s)`` with ``Y = Σ_q y_q E_q`` over the upper triangle of S^N
+    (N = p², ``E_q = e_a e_bᵀ + e_b e_aᵀ`` or ``e_a e_aᵀ``).  For ``sign = +1``:
+    minimise ``t + k s`` subject to ``sI − Y ⪰ 0``, ``sI + Y ⪰ 0``, ``tI − (H − 𝓡*(Y)) ⪰ 0``,
+    ``s ≥ 0`` (then ``L_k ≤ t + k s``); for ``sign = −1``: maximise ``t − k s`` subject to
+    ``(H − 𝓡*(Y)) − tI ⪰ 0`` instead.  SCS writes a PSD block ``b − Ax`` as the lower
+    triangle, column by column, off-diagonals ×√2 — for a symmetric matrix the same vector
+    as this package's ``svec`` (upper triangle, row by row), which is used throughout.
+    """
     n2 = p * p
-    y = cp.Variable((n2, n2), symmetric=True)
-    t = cp.Variable()
-    s = cp.Variable(nonneg=True)
-    ry = cp.reshape(tmap @ cp.vec(y, order="F"), (d, d), order="F")
-    ry = 0.5 * (ry + ry.T)
-    eye = np.eye(d)
-    cons = [s * np.eye(n2) - y >> 0, s * np.eye(n2) + y >> 0]
+    d = sdim(p)
+    ia, ib = np.triu_indices(n2)
+    nv = len(ia)
+    q = np.arange(nv)
+    # vec_F(E_q), N² × nv
+    rows = np.concatenate([ia + ib * n2, (ib + ia * n2)[ia != ib]])
+    cols = np.concatenate([q, q[ia != ib]])
+    vec_e = scipy.sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n2 * n2, nv))
+    # svec(E_q) in S^N: √2 (off-diagonal) or 1 at position q
+    w = np.where(ia == ib, 1.0, np.sqrt(2.0))
+    e_svec = scipy.sparse.diags(w, format="csc")
+    eye_n = scipy.sparse.csc_matrix(svec(np.eye(n2))[:, None])
+    eye_d = scipy.sparse.csc_matrix(svec(np.eye(d))[:, None])
+    realigned = (_sym_svec_map(d) @ _realign_map(p) @ vec_e).tocsc()  # svec(𝓡*(E_q))
+    zero_n = scipy.sparse.csc_matrix((sdim(n2), 1))
+    zero_d = scipy.sparse.csc_matrix((sdim(d), 1))
+    # coefficient blocks G (PSD expression = G0 + G x); SCS wants A = −G, b = G0
+    g_orth = scipy.sparse.csc_matrix(([1.0], ([0], [nv + 1])), shape=(1, nv + 2))
+    g1 = scipy.sparse.hstack([-e_svec, zero_n, eye_n])  # sI − Y
+    g2 = scipy.sparse.hstack([e_svec, zero_n, eye_n])  # sI + Y
     if sign > 0:
-        cons.append(t * eye - (h - ry) >> 0)
-        prob = cp.Problem(cp.Minimize(t + k * s), cons)
+        g3 = scipy.sparse.hstack([realigned, eye_d, zero_d])  # tI − H + 𝓡*(Y)
+        b3 = -svec(h)
+        c = np.concatenate([np.zeros(nv), [1.0, float(k)]])
     else:
-        cons.append((h - ry) - t * eye >> 0)
-        prob = cp.Problem(cp.Maximize(t - k * s), cons)
-    # SCS first: it is ~10× faster here, and its accuracy only affects tightness, not validity
-    for solver, opts in (("SCS", {"eps_abs": 1e-7, "eps_rel": 1e-7}), ("CLARABEL", {})):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                prob.solve(solver=solver, **opts)
-        except cp.error.SolverError:
-            continue
-        if y.value is not None:
-            val = np.asarray(y.value, dtype=float)
-            return 0.5 * (val + val.T)
-    return None
+        g3 = scipy.sparse.hstack([-realigned, -eye_d, zero_d])  # H − 𝓡*(Y) − tI
+        b3 = svec(h)
+        c = np.concatenate([np.zeros(nv), [-1.0, float(k)]])
+    a = -scipy.sparse.vstack([g_orth, g1, g2, g3]).tocsc()
+    b = np.concatenate([[0.0], np.zeros(2 * sdim(n2)), b3])
+    cone = {"l": 1, "s": [n2, n2, d]}
+    return a, b, c, cone
+
+
+def _solve_dual(h: np.ndarray, p: int, k: int, sign: float) -> np.ndarray | None:
+    """Let SCS propose the Y of the best weak-duality bound (None if it fails).
+
+    Direct conic data (:func:`_dual_conic_data`), no modelling layer.  The solver only
+    proposes: :func:`_dual_bound` re-evaluates the bound of the returned Y with dense
+    eigenvalues, so an inaccurate solve costs tightness, never validity.
+    """
+    import scs
+
+    a, b, c, cone = _dual_conic_data(h, p, k, sign)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        solver = scs.SCS(
+            {"A": a, "b": b, "c": c},
+            cone,
+            verbose=False,
+            eps_abs=1e-8,
+            eps_rel=1e-8,
+            max_iters=20_000,
+        )
+        sol = solver.solve()
+    status = str(sol["info"].get("status", ""))
+    x = np.asarray(sol["x"], dtype=float)
+    if not status.startswith("solved") or not np.all(np.isfinite(x)):
+        return None
+    n2 = p * p
+    ia, ib = np.triu_indices(n2)
+    y = np.zeros((n2, n2))
+    y[ia, ib] = x[: len(ia)]
+    y[ib, ia] = x[: len(ia)]
+    return y
 
 
 def sdp_bound(op: Operator, order: int, max_n: int = SDP_MAX_N) -> SDPBound:
