@@ -15,7 +15,7 @@ import sys
 from ripcert.errors import RipcertError
 from ripcert.version import __version__
 
-from . import demo, generate, sgd, sweep, threshold, verify
+from . import demo, generate, landscape, sgd, sweep, threshold, verify
 
 #: subcommand modules, in the order ``ripcert --help`` lists them
 SUBCOMMANDS = {
@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "sweep": sweep,
     "threshold": threshold,
     "sgd": sgd,
+    "landscape": landscape,
 }
 
 
