@@ -26,6 +26,7 @@ from ripcert.certificate.io import (
     read_text,
     validate_dict,
 )
+from ripcert.certificate.sections import SolverSection
 from ripcert.core.operator import KernelOperator, LiftedOperator, Operator, SensingOperator
 from ripcert.core.vectorization import CONVENTION
 from ripcert.errors import CertificateFormatError
@@ -114,6 +115,10 @@ class Certificate:
     @property
     def r_star(self) -> int:
         return self.z.shape[1]
+
+    def solver_section(self) -> SolverSection | None:
+        """The ``solver`` section as a validated record (CertificateFormatError if malformed)."""
+        return None if self.solver is None else SolverSection.from_dict(self.solver)
 
     def with_extra(self, **sections: Any) -> Certificate:
         """A copy with extra top-level sections (e.g. ``exact=…``, ``dual=…``)."""
