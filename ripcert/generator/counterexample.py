@@ -24,12 +24,19 @@ EXPLICIT_SENSING_MAX_N = 6
 
 @dataclass(frozen=True)
 class Solved:
-    """An SDP solution retrieved to the original problem's space."""
+    """An SDP solution retrieved to the original problem's space.
+
+    ``small_x``/``small_z`` is the pair the SDP was solved for: ``(s·PᵀX, s·PᵀZ)`` on the
+    reduced path (P the span basis), ``(s·X, s·Z)`` otherwise, with ``scale`` s.
+    """
 
     operator: LiftedOperator | KernelOperator
     solution: SDPSolution
     margin: float
     reduced: bool
+    small_x: np.ndarray
+    small_z: np.ndarray
+    scale: float
 
 
 def solve_problem(
@@ -37,10 +44,18 @@ def solve_problem(
 ) -> Solved:
     """Normalise, optionally reduce to span([X Z]), solve the SDP and retrieve the operator."""
     problem.check_nondegenerate()
-    normalised, _ = Normalize.reduce(problem)
+    normalised, norm = Normalize.reduce(problem)
     if not reduce:
         sol = solve(normalised, solver)
-        return Solved(KernelOperator(sol.kernel), sol, problem.margin, reduced=False)
+        return Solved(
+            KernelOperator(sol.kernel),
+            sol,
+            problem.margin,
+            reduced=False,
+            small_x=normalised.x,
+            small_z=normalised.z,
+            scale=norm.factor,
+        )
     small, span = SpanReduction.reduce(normalised)
     margin = span.lifted_margin(problem, problem.margin)
     if problem.margin > 0 and margin <= 0:
@@ -49,7 +64,15 @@ def solve_problem(
             "so no strict local minimum exists for n > dim span([X Z])"
         )
     sol = solve(small, solver)
-    return Solved(span.retrieve(sol.kernel), sol, margin, reduced=True)
+    return Solved(
+        span.retrieve(sol.kernel),
+        sol,
+        margin,
+        reduced=True,
+        small_x=small.x,
+        small_z=small.z,
+        scale=norm.factor,
+    )
 
 
 def generate_solved(
