@@ -158,8 +158,8 @@ class HighOrderLoss:
     z: np.ndarray
     order: int = 4
     lam: float = 1.0
-    name: str = field(default="high-order", init=False)
-    smooth: bool = field(default=True, init=False)
+    name = "high-order"
+    smooth = True
     l2: L2Loss = field(init=False, repr=False)
     measurements: Measurements = field(init=False, repr=False)
 
@@ -198,12 +198,12 @@ class HighOrderLoss:
 
     def directional(self, u: np.ndarray, v: np.ndarray) -> float:
         u = self.l2._u(u)
-        v = _as_factor(v, *u.shape, "V")
+        v = _as_factor(v, u.shape[0], u.shape[1], "V")
         return float(np.sum(self.gradient(u) * v))
 
     def hvp(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         u = self.l2._u(u)
-        v = _as_factor(v, *u.shape, "V")
+        v = _as_factor(v, u.shape[0], u.shape[1], "V")
         base = self.l2.hvp(u, v)
         if self.lam == 0.0:
             return base

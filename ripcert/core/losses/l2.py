@@ -25,7 +25,7 @@ Sensing-matrix and kernel operators form S (n×n) and apply ``Σ⟨A_i, S⟩A_i`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,8 +87,8 @@ class L2Loss:
 
     operator: Operator
     z: np.ndarray
-    name: str = field(default="l2", init=False)
-    smooth: bool = field(default=True, init=False)
+    name = "l2"
+    smooth = True
 
     def __post_init__(self) -> None:
         z = np.array(self.z, dtype=float)
@@ -125,12 +125,12 @@ class L2Loss:
 
     def directional(self, u: np.ndarray, v: np.ndarray) -> float:
         u = self._u(u)
-        v = _as_factor(v, *u.shape, "V")
+        v = _as_factor(v, u.shape[0], u.shape[1], "V")
         return float(np.sum(self.gradient(u) * v))
 
     def hvp(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         u = self._u(u)
-        v = _as_factor(v, *u.shape, "V")
+        v = _as_factor(v, u.shape[0], u.shape[1], "V")
         op = self.operator
         d_term = normal_apply(op, np.hstack([u, v]), np.hstack([v, u]), u)
         return 4.0 * d_term + 4.0 * normal_apply(op, *self._m(u), v)

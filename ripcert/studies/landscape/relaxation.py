@@ -79,7 +79,7 @@ def convex_relaxation(op: Operator, z: np.ndarray, solver: str = "CLARABEL") -> 
         raise SolverError(f"convex relaxation: solver status {prob.status}")
     m = 0.5 * (m_var.value + m_var.value.T)
     feas = float(
-        np.linalg.norm(np.einsum("kij,ij->k", mats, m) - b) / max(np.linalg.norm(b), 1e-300)
+        np.linalg.norm(np.einsum("kij,ij->k", mats, m) - b) / max(float(np.linalg.norm(b)), 1e-300)
     )
     if feas > FEAS_TOL:
         raise SolverError(f"convex relaxation: solution infeasible ({feas:.2e} > {FEAS_TOL})")
