@@ -167,6 +167,9 @@ def test_rotations_of_the_truth_exit_3_on_200_of_200(n, r, rs):
         assert outer_gap(x, z) <= 1e-14 * np.linalg.norm(z.T @ z)
         with pytest.raises(NoCounterexampleError, match="global minimiser"):
             CounterexampleProblem(x, z).check_nondegenerate()
+    for rot in rotations[:20]:  # and so does generate, before any solve (exit 3)
+        with pytest.raises(NoCounterexampleError, match="global minimiser"):
+            generate(pad @ rot, z)
 
 
 def test_a_gap_of_6e_9_is_measured_not_rounded_to_zero():

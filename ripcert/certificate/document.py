@@ -80,6 +80,8 @@ def operator_from_dict(d: dict) -> tuple[Operator, np.ndarray | None]:
     elif form == "kernel":
         op = KernelOperator(kernel=_array(d["kernel"], "operator.kernel", 2))
     else:
+        if sens is None:
+            raise CertificateFormatError("operator form 'sensing' needs sensing_matrices")
         op, sens = SensingOperator(matrices=sens), None
     return op, sens
 

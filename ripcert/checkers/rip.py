@@ -354,7 +354,11 @@ def _search(
     """Truncated power method with subspace polish; returns the best (ratio, F, s)."""
     top = float(np.linalg.eigvalsh(h)[-1])
     b = h if sign > 0 else top * np.eye(h.shape[0]) - h
-    best = (-np.inf if sign > 0 else np.inf, None, None)
+    best: tuple[float, np.ndarray, np.ndarray] = (
+        -np.inf if sign > 0 else np.inf,
+        np.zeros((p, j)),
+        np.ones(j),
+    )
     for _ in range(samples):
         f = rng.standard_normal((p, j))
         s = rng.choice([-1.0, 1.0], size=j)
@@ -414,7 +418,7 @@ def witness_bound(
         if red.basis is not None:
             f = red.basis @ f
         cand = [Witness(f, s, rayleigh(op, f, s))]
-        if red.complement:
+        if red.complement and red.basis is not None:
             v = _complement_vector(red.basis)[:, None]
             cand.append(Witness(v, np.ones(1), rayleigh(op, v, np.ones(1))))
         pick = max if sign > 0 else min

@@ -30,6 +30,15 @@ same problem written in the coordinates of Q (a lifted operator with basis ``Q�
 The symmetry directions ``XΩ = Q(QᵀX)Ω`` lie in the first block.  Nothing of size n×n or
 (nr)×(nr) is formed; the dense path (``matrix_free=False``) agrees to 1e-8 in the tests.
 
+**What a PASS means.**  Every check carries its kind of evidence
+(:class:`~ripcert.core.report.Check`): the landscape and RIP checks are *numerical* (floats
+against :class:`~ripcert.checkers.thresholds.Tolerances`: evidence, not proof); the
+``theorem_threshold`` check applies the sharp RIP thresholds (Zhang, Sojoudi & Lavaei 2019,
+arXiv:1901.01631; R. Y. Zhang 2021, arXiv:2104.10790) and rejects any claim below them;
+the ``exact`` sections (``verify --exact``) are proofs.  :meth:`VerificationReport.summary_line`
+says which is which.  Before any dense work, the declared sizes are checked against
+:class:`~ripcert.checkers.thresholds.ResourceLimits`, then the sha256, then the schema.
+
 **Units.**  Second-order quantities are reported as eigenvalues of ``½∇²f̂(X)/‖ZZᵀ‖_F``
 with ``f̂ = f/λ_max(H)``: the certificate's margin convention (docs/math.md §3), so a strict
 certificate with margin μ passes when that eigenvalue, off ``{XΩ : Ω skew}``, is ≥ μ.
@@ -237,7 +246,7 @@ def outer_gap(u: np.ndarray, z: np.ndarray) -> float:
     u = np.asarray(u, dtype=float)
     z = np.asarray(z, dtype=float)
     r = u.shape[1]
-    rr = np.linalg.qr(np.hstack([u, z]), mode="r")
+    rr = np.asarray(np.linalg.qr(np.hstack([u, z]), mode="r"))
     a, b = rr[:, :r], rr[:, r:]
     return float(np.linalg.norm(a @ a.T - b @ b.T))
 
@@ -344,12 +353,31 @@ class Landscape:
             return cls(z=z, form="kernel", kernel=np.asarray(op.kernel))
         raise InvalidInputError(f"not an operator: {type(op).__name__}")
 
+    # -- the stored arrays of this form (present by construction) --------------------------
+    @staticmethod
+    def _need(a: np.ndarray | None, what: str) -> np.ndarray:
+        if a is None:
+            raise InvalidInputError(f"landscape has no {what}")
+        return a
+
+    @property
+    def _a(self) -> np.ndarray:
+        return self._need(self.matrices, "sensing matrices")
+
+    @property
+    def _h(self) -> np.ndarray:
+        return self._need(self.kernel, "kernel")
+
+    @property
+    def _p(self) -> np.ndarray:
+        return self._need(self.basis, "basis")
+
     # -- the three operators A*A, ⟨A·, A·⟩ on this operator ------------------------------
     def _normal(self, u: np.ndarray) -> tuple[float, np.ndarray]:
         """(f(U), G U) with ``M = UUᵀ − ZZᵀ`` and ``G = 𝒜*𝒜(M)`` (factored when lifted)."""
         z = self.z
         if self.form == "lifted":
-            p, kern = self.basis, self.kernel
+            p, kern = self._p, self._h
             pu, pz = p.T @ u, p.T @ z
             c = svec(pu @ pu.T - pz @ pz.T)
             kc = (kern - np.eye(len(c))) @ c
@@ -358,11 +386,11 @@ class Landscape:
             return f, gu
         m = u @ u.T - z @ z.T
         if self.form == "sensing":
-            res = np.einsum("kij,ij->k", self.matrices, m)
-            g = np.einsum("k,kij->ij", res, self.matrices)
+            res = np.einsum("kij,ij->k", self._a, m)
+            g = np.einsum("k,kij->ij", res, self._a)
             return float(res @ res), g @ u
         e = svec(m)
-        he = self.kernel @ e
+        he = self._h @ e
         return float(e @ he), smat(he) @ u
 
     def objective(self, u: np.ndarray) -> float:
@@ -377,8 +405,8 @@ class Landscape:
         """``∇²f(U)[V, V] = 2‖A(UVᵀ + VUᵀ)‖² + 4⟨G, VVᵀ⟩`` (matrix-free when lifted)."""
         u, v, z = np.asarray(u, float), np.asarray(v, float), self.z
         if self.form == "lifted":
-            p = self.basis
-            kern = self.kernel - np.eye(self.kernel.shape[0])
+            p = self._p
+            kern = self._h - np.eye(self._h.shape[0])
             utv = u.T @ v
             dd = 2.0 * float(np.sum((u.T @ u) * (v.T @ v))) + 2.0 * float(np.sum(utv * utv.T))
             pu, pv, pz = p.T @ u, p.T @ v, p.T @ z
@@ -390,13 +418,13 @@ class Landscape:
         d = u @ v.T + v @ u.T
         m = u @ u.T - z @ z.T
         if self.form == "sensing":
-            a = self.matrices
+            a = self._a
             rd = np.einsum("kij,ij->k", a, d)
             rm = np.einsum("kij,ij->k", a, m)
             rv = np.einsum("kij,ij->k", a, v @ v.T)
             return float(2.0 * rd @ rd + 4.0 * rm @ rv)
         sd, sm, sv = svec(d), svec(m), svec(v @ v.T)
-        h = self.kernel
+        h = self._h
         return float(2.0 * sd @ h @ sd + 4.0 * sm @ h @ sv)
 
     def hessian(self, u: np.ndarray) -> np.ndarray:
@@ -407,11 +435,11 @@ class Landscape:
             raise InvalidInputError("lifted landscapes are matrix-free: use hessian_spectrum")
         m = u @ u.T - self.z @ self.z.T
         if self.form == "sensing":
-            a = self.matrices
+            a = self._a
             g = np.einsum("k,kij->ij", np.einsum("kij,ij->k", a, m), a)
             j = np.swapaxes(a @ u, 1, 2).reshape(a.shape[0], r * n)  # vec(A_i U), col-major
             return 8.0 * j.T @ j + 4.0 * np.kron(np.eye(r), g)
-        h = self.kernel
+        h = self._h
         g = smat(h @ svec(m))
         lx = _lift_columns(u)
         return 2.0 * lx.T @ h @ lx + 4.0 * np.kron(np.eye(r), g)
@@ -423,12 +451,12 @@ class Landscape:
             lam, lam_c = _spectrum(self.hessian(x), x)
             return HessianSpectrum(lam, lam_c)
         n, r = x.shape
-        p, z = self.basis, self.z
+        p, z = self._p, self.z
         u, s, _ = np.linalg.svd(np.hstack([p, x, z]), full_matrices=False)
         q = u[:, s > 1e-12 * s[0]]
         qp, qx, qz = q.T @ p, q.T @ x, q.T @ z
         e = _embedding(qp)
-        kern = np.eye(sdim(q.shape[1])) + e @ (self.kernel - np.eye(self.kernel.shape[0])) @ e.T
+        kern = np.eye(sdim(q.shape[1])) + e @ (self._h - np.eye(self._h.shape[0])) @ e.T
         inner = Landscape(z=qz, form="kernel", kernel=kern)
         lam, lam_c = _spectrum(inner.hessian(qx), qx)
         if n > q.shape[1]:
@@ -509,8 +537,10 @@ def _copy_consistency(op: Operator, sens: np.ndarray, tol: Tolerances) -> Check:
         need, fro = _rank_needed(
             np.linalg.eigvalsh(op.kernel), sdim(op.n) - sdim(op.k), tol.consistency
         )
-    else:
+    elif isinstance(op, KernelOperator):
         need, fro = _rank_needed(np.linalg.eigvalsh(op.kernel), 0, tol.consistency)
+    else:  # a sensing form is its own operator: nothing to compare
+        raise InvalidInputError("a sensing-form operator has no separate copy to compare")
     what = "‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F/‖H‖_F over all of Sⁿ"
     if m < need:
         return Check(
@@ -525,6 +555,7 @@ def _copy_consistency(op: Operator, sens: np.ndarray, tol: Tolerances) -> Check:
         dist = _lifted_copy_distance(op, a)
         what += f" (blocks in [P, P⊥], k = {op.k}, m = {m})"
     else:
+        assert isinstance(op, KernelOperator)
         dist = float(np.linalg.norm(sensing_kernel(a) - op.kernel))
         what += f" (m = {m})"
     rel = dist / max(fro, 1e-300)

@@ -57,7 +57,7 @@ def outer_diff_fro(x: np.ndarray, z: np.ndarray) -> float:
     True
     """
     r = x.shape[1]
-    rr = np.linalg.qr(np.hstack([x, z]), mode="r")
+    rr = np.asarray(np.linalg.qr(np.hstack([x, z]), mode="r"))
     a, b = rr[:, :r], rr[:, r:]
     return float(np.linalg.norm(a @ a.T - b @ b.T))
 
