@@ -219,3 +219,20 @@ def test_cli_invalid_input(argv, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------------ seed table
+def test_seed_table_trends_on_a_generated_instance():
+    """At Z the residual is 0, so the high-order Hessian terms (∝ ρ², ρ³ for l = 4) vanish:
+    the truth's spectrum cannot depend on λ.  At λ = 0, X̂ is critical (it is the generated
+    counterexample); for λ > 0 the extra gradient 2λA*(ρ³)X̂ is linear in λ."""
+    from ripcert.studies.landscape.table import instance, table_rows
+
+    inst = instance(3, 1)
+    rows = table_rows(inst, (0.0, 0.5, 5.0))
+    assert rows[0].grad_rel < 1e-9 and rows[0].spurious_min > 0 and rows[0].tracked_spurious
+    for row in rows[1:]:
+        assert row.truth_min == pytest.approx(rows[0].truth_min, rel=1e-10)
+        assert row.truth_max == pytest.approx(rows[0].truth_max, rel=1e-10)
+        assert row.grad_rel == pytest.approx(rows[1].grad_rel * row.lam / rows[1].lam, rel=1e-8)
+    assert rows[2].spurious_max > rows[1].spurious_max > rows[0].spurious_max
