@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import matplotlib
 import numpy as np
@@ -31,6 +32,11 @@ from ripcert.studies.landscape.table import ORDER, Instance, _extremes, track
 STYLE = {"font.size": 11, "axes.titlesize": 11, "svg.fonttype": "none", "pdf.fonttype": 42}
 
 
+def _style() -> Any:
+    """``matplotlib.rc_context(STYLE)`` (typed loosely: rcParams keys are Literal-typed)."""
+    return matplotlib.rc_context(cast(Any, STYLE))
+
+
 def _figure(figsize: tuple[float, float]) -> Figure:
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
@@ -42,7 +48,7 @@ def save_figure(fig: Figure, stem: str | os.PathLike) -> list[Path]:
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
-    with matplotlib.rc_context(STYLE):
+    with _style():
         for ext in ("pdf", "svg"):
             target = stem.with_suffix(f".{ext}")
             fd, tmp = tempfile.mkstemp(
@@ -81,7 +87,7 @@ def ratio_figure(
     """λ_max/λ_min of ∇²F_λ at the spurious point against λ (see the module docstring)."""
     if lambdas is None:
         lambdas = [0.0, *np.geomspace(1e-2, 50, 12).tolist()]
-    with matplotlib.rc_context(STYLE):
+    with _style():
         fig = _figure((6.0, 4.0))
         ax = fig.add_subplot()
         for k, inst in enumerate(instances):
@@ -136,7 +142,7 @@ def lambda_min_map(
     seed: int = 0,
 ) -> Figure:
     """λ_min(∇²F_λ) on the plane through X̂ (s = 0) and Z (s = 1), one panel per λ."""
-    with matplotlib.rc_context(STYLE):
+    with _style():
         fig = _figure((3.4 * len(lams), 3.4))
         axes = fig.subplots(1, len(lams), sharey=True)
         axes = np.atleast_1d(axes)
