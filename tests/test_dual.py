@@ -40,9 +40,21 @@ def test_bracket_contains_closed_form(x, z):
 
 
 def test_talk_instance_bracket():
-    b = dual_bound([0.0, 2**-0.5], [1.0, 0.0])
+    """The rational form of the talk instance (x = (0,0,1), z = (1,1,0): x ⊥ z, ‖x‖² = ½‖z‖²)
+    has δ* = 1/2 exactly (docs/math.md §5–§6)."""
+    b = dual_bound([0.0, 0.0, 1.0], [1.0, 1.0, 0.0])
     assert isinstance(b, DualBound)
     assert b.details["upper_exact"] == "1/2"
+    assert 0.5 - 1e-7 < b.lower <= 0.5
+
+
+def test_talk_float_input_bracket_is_about_the_float():
+    """The float x₂ = 0.7071067811865476 is not 1/√2: ‖x‖² ≠ ½ exactly, so δ* > 1/2 strictly
+    (1/2 is attained only at ‖x‖² = ½‖z‖², Zhang–Sojoudi–Lavaei 2019) and an exact U about
+    this input cannot be 1/2; it must lie just above it."""
+    b = dual_bound([0.0, 2**-0.5], [1.0, 0.0])
+    up = Fraction(b.details["upper_exact"])
+    assert Fraction(1, 2) < up < Fraction(1, 2) + Fraction(1, 10**12)
     assert 0.5 - 1e-7 < b.lower <= 0.5
 
 
@@ -128,8 +140,9 @@ def test_dual_sdp_multipliers_also_rigorous():
 
 
 def test_reduced_dual_for_lifted_operator_brackets_closed_form_and_rejects_tampering():
-    """n = 30, reduced path: the dual lives on (PᵀX, PᵀZ); it must bracket the closed form
-    of the full pair, and a stored reduced pair that is not PᵀX is rejected."""
+    """n = 30, reduced path: the dual lives on the exact coordinates (C_X, C_Z) of a rational
+    basis B of span([X Z]); it must bracket the closed form of the full pair, and a stored
+    reduced pair with X ≠ B·C_X is rejected."""
     rng = np.random.default_rng(11)
     x, z = rng.standard_normal(30), rng.standard_normal(30)
     cert = with_dual(generate(x, z))
@@ -141,6 +154,6 @@ def test_reduced_dual_for_lifted_operator_brackets_closed_form_and_rejects_tampe
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
     assert checks[0].name == "dual_reduced_pair"
     bad = copy.deepcopy(du)
-    bad["reduced_x"][0][0] += 1e-6
+    bad["reduced_x"][0][0] = str(Fraction(bad["reduced_x"][0][0]) + Fraction(1, 10**6))
     failed = [c.name for c in verify_dual(cert.with_extra(dual=bad)) if not c.passed]
     assert "dual_reduced_pair" in failed

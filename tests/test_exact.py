@@ -25,13 +25,14 @@ def frac(s: str) -> Fraction:
 
 @pytest.fixture(scope="module")
 def talk():
-    """The talk's δ = 1/2 instance (docs/math.md §6), SOC claim, exact."""
-    return certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0]))
+    """The talk's δ = 1/2 instance (docs/math.md §6), SOC claim, exact — snapped: the float
+    x₂ = 0.7071067811865476 is not 1/√2, and XXᵀ is recognised as diag(0, 1/2)."""
+    return certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0]), snap=True)
 
 
 @pytest.fixture(scope="module")
 def talk_strict():
-    return certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0], margin=1e-3))
+    return certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0], margin=1e-3), snap=True)
 
 
 def family(r: int, rs: int):
@@ -47,16 +48,17 @@ def family(r: int, rs: int):
 
 # -- the must-show values ----------------------------------------------------------------
 @pytest.mark.parametrize(
-    "x, z",
+    "x, z, snap",
     [
-        ([0.0, 2**-0.5], [1.0, 0.0]),  # irrational X: certified through XXᵀ
-        ([0.0, 0.0, 1.0], [1.0, 1.0, 0.0]),  # the equivalent rational instance in R³
-        ([0.0, 0.7071067811865476], [1.0, 0.0]),  # the CLI's float input
+        ([0.0, 2**-0.5], [1.0, 0.0], True),  # irrational X: snapped, certified through XXᵀ
+        ([0.0, 0.0, 1.0], [1.0, 1.0, 0.0], False),  # the equivalent rational instance in R³
+        ([0.0, 0.7071067811865476], [1.0, 0.0], True),  # the CLI's float input, snapped
     ],
 )
-def test_talk_instance_is_exactly_one_half(x, z):
-    cert = certify_exact(generate(x, z))
+def test_talk_instance_is_exactly_one_half(x, z, snap):
+    cert = certify_exact(generate(x, z), snap=snap)
     ex = cert.extra["exact"]
+    assert ex["basis"] == ("snapped" if snap else "span")
     assert frac(ex["delta"]) == Fraction(1, 2)  # docs/math.md §6: eigenvalues {1, 3, 3}
     report = verify_exact(cert)
     assert report.ok, report.failures

@@ -32,10 +32,14 @@ the δ of the primal certificate made exact by :func:`ripcert.exact.certify_exac
 :func:`ripcert.generator.counterexample.delta_star` when exact certification fails (then
 ``upper_exact`` is None).
 
-Lifted certificates (:func:`with_dual`): the bound is computed on the reduced instance
-``(PᵀX, PᵀZ)``; compressing any feasible full-space kernel to ``span(P)`` gives a feasible
-reduced kernel with the same margin and a spectrum inside the original, so the reduced δ*
-is ≤ the full one and L bounds both (docs/math.md §4).
+The user's own input at any n (:func:`ripcert.maker.dual.with_dual`): the bound is computed
+on the exact reduced pair ``(C_X, C_Z)`` of a rational basis B of ``span([X Z])``
+(:mod:`ripcert.exact.basis`, ``X = B·C_X`` exactly) with the metric ``G = BᵀB``: every
+``D`` above becomes ``D_G`` (``‖BSBᵀ‖² = t(S)ᵀD_G t(S)``) and Π the complement projector in
+the metric ``I_r⊗G`` of ``‖BV‖²``.  The steps of the proof only use ``D_G ⪰ 0``, so they hold
+verbatim.  Compressing any feasible operator on S^n to ``{BSBᵀ}`` gives a feasible reduced
+kernel with the same margin and a spectrum inside the original (its FOC, bracket and RIP
+restrict; docs/math.md §4), so the reduced η* ≥ the full one and L bounds δ*(X, Z) itself.
 """
 
 from __future__ import annotations
@@ -43,28 +47,27 @@ from __future__ import annotations
 from flint import fmpq, fmpq_mat
 
 from ripcert.core.report import Check, proved
+from ripcert.exact.instance import complement_form, truth_norm_sq
 from ripcert.exact.rational import (
+    gram_metric,
     identity,
     ldl_psd,
     q,
     sqrt_low,
-    symmetry_generators,
     t_lift,
     t_metric,
     tvec,
 )
 
 
-def projector(x: fmpq_mat) -> fmpq_mat:
-    """Exact projector onto the complement of ``{XΩ}`` in vec coordinates."""
-    n, r = x.nrows(), x.ncols()
-    v = symmetry_generators(x)
-    if v.ncols() == 0:
-        return identity(n * r)
-    return identity(n * r) - v * (v.transpose() * v).inv() * v.transpose()
+def projector(x: fmpq_mat, metric: fmpq_mat | None = None) -> fmpq_mat:
+    """Quadratic form of ``‖Π vec(U)‖²`` (complement of ``{XΩ}``) in the metric ``I_r⊗G``."""
+    return complement_form(x, identity(x.ncols()), metric)
 
 
-def r_matrix(xq, teq, tq, y, s1, s2) -> fmpq_mat:
+def r_matrix(
+    xq: fmpq_mat, teq: fmpq_mat, tq: fmpq_mat, y: fmpq_mat, s1: fmpq_mat, s2: fmpq_mat
+) -> fmpq_mat:
     """``R = S₂ + T S₁ Tᵀ + sym(w t_Eᵀ)`` (module docstring), exactly."""
     n, r = xq.nrows(), xq.ncols()
     kb = fmpq_mat(n, n)
@@ -79,25 +82,45 @@ def r_matrix(xq, teq, tq, y, s1, s2) -> fmpq_mat:
     return s2 + tq * s1 * tq.transpose() + (outer + outer.transpose()) * fmpq(1, 2)
 
 
-def dual_checks(xq, zq, mu, y, s1, s2) -> tuple[fmpq, fmpq, list[Check]]:
-    """Exact η_U and L from multipliers; the checks made on the way."""
+def norm_form(k: int, metric: fmpq_mat | None) -> fmpq_mat:
+    """``D`` (standard metric) or ``D_G``."""
+    return t_metric(k) if metric is None else gram_metric(metric)
+
+
+def dual_checks(
+    xq: fmpq_mat,
+    zq: fmpq_mat,
+    y: fmpq_mat,
+    s1: fmpq_mat,
+    s2: fmpq_mat,
+    metric: fmpq_mat | None = None,
+) -> tuple[fmpq_mat, fmpq_mat, list[Check]]:
+    """``R``, ``D_G`` and the exact checks on the multipliers (PSD, ``⟨S₂, D_G⟩ = 1``)."""
     n = xq.nrows()
-    dmat = t_metric(n)
+    dmat = norm_form(n, metric)
     tq = t_lift(xq)
     teq = tvec(xq * xq.transpose() - zq * zq.transpose())
     checks = [proved("dual_s1_psd", *ldl_psd(s1)), proved("dual_s2_psd", *ldl_psd(s2))]
-    norm = sum((dmat[a, a] * s2[a, a] for a in range(dmat.nrows())), fmpq(0))
+    norm = inner(s2, dmat)
     checks.append(proved("dual_s2_normalised", norm == 1, "⟨S₂, D⟩ = 1"))
     rm = r_matrix(xq, teq, tq, y, s1, s2)
     return rm, dmat, checks
 
 
-def eta_upper(rm, dmat, tau, s1, c_low, pi) -> fmpq:
-    d = dmat.nrows()
-    rd = sum((rm[a, a] * dmat[a, a] for a in range(d)), fmpq(0))
-    dd = sum((dmat[a, a] ** 2 for a in range(d)), fmpq(0))
-    s1pi = sum((s1[i, j] * pi[i, j] for i in range(s1.nrows()) for j in range(s1.ncols())), fmpq(0))
-    return (rd + tau * dd - c_low * s1pi) / (1 + tau * dd)
+def inner(a: fmpq_mat, b: fmpq_mat) -> fmpq:
+    """``⟨A, B⟩ = Σ A_ij B_ij``."""
+    return sum(
+        (a[i, j] * b[i, j] for i in range(a.nrows()) for j in range(a.ncols()) if a[i, j] != 0),
+        fmpq(0),
+    )
+
+
+def eta_upper(
+    rm: fmpq_mat, dmat: fmpq_mat, tau: fmpq, s1: fmpq_mat, c_low: fmpq, pi: fmpq_mat
+) -> fmpq:
+    """``η_U = (⟨R, D⟩ + τ‖D‖² − c_low⟨S₁, Π⟩)/(1 + τ‖D‖²)`` (module docstring)."""
+    dd = inner(dmat, dmat)
+    return (inner(rm, dmat) + tau * dd - c_low * inner(s1, pi)) / (1 + tau * dd)
 
 
 def lower_from_eta(eta: fmpq) -> fmpq:
@@ -108,8 +131,6 @@ def lower_from_eta(eta: fmpq) -> fmpq:
     return (1 - eta) / (1 + eta)
 
 
-def margin_low(mu: float, zq: fmpq_mat) -> fmpq:
+def margin_low(mu: float, zq: fmpq_mat, metric: fmpq_mat | None = None) -> fmpq:
     """A rational ``c_low ≤ c = μ‖ZZᵀ‖_F`` (exact square, rounded-down square root)."""
-    m = zq * zq.transpose()
-    fro_sq = sum((m[i, j] ** 2 for i in range(m.nrows()) for j in range(m.ncols())), fmpq(0))
-    return q(mu) * sqrt_low(fro_sq)
+    return q(mu) * sqrt_low(truth_norm_sq(zq * zq.transpose(), metric))

@@ -34,25 +34,43 @@ Irrational X (e.g. x = (0, 1/√2)).  Every condition depends on X only through
 kernel are preserved, so the claim holds for *every* X with ``XXᵀ = YΓYᵀ``.  Only ``ZZᵀ``
 enters (as a rational PSD matrix).
 
-What the exact claim covers.  For a :class:`~ripcert.core.operator.LiftedOperator` the exact
-claim is about the *reduced instance* in R^k: ``(PᵀX, PᵀZ)`` rationalised, with the rational
-kernel ``G_k`` on S^k.  The lift to Rⁿ (identity on the complement of ``P S Pᵀ``) keeps FOC,
-SOC and strictness (cross directions get curvature ``2‖XVᵀ‖²``, positive when rank X = r)
-and adds the eigenvalue 1 to the spectrum (docs/math.md §4,
-:mod:`ripcert.generator.reductions`); this holds
-for any exactly orthonormal P.  The stored float P is orthonormal only to rounding, so the
-exact statement is the reduced one plus this theorem; ``verify_exact`` also checks, in
-floating point, that the rational data matches the float certificate.  For kernel /
-sensing operators the claim is in the full space Rⁿ.
+Reduced instance with a metric (the user's own input at any n).  Every float is a
+rational, so (X, Z) *are* rational data.  Let ``B`` (n×k, rational, full column rank) span
+``span([X Z])`` — :mod:`ripcert.exact.basis` takes independent columns of ``[X Z]`` — with
+Gram matrix ``G = BᵀB`` and exact coordinates ``X = B·C_X``, ``Z = B·C_Z``.  The subspace
+``𝒱 = {B S Bᵀ : S ∈ S^k}`` of S^n has ``‖B S Bᵀ‖²_F = tr(G S G S) = t(S)ᵀ D_G t(S)``
+(:func:`~ripcert.exact.rational.gram_metric`) and Frobenius-orthogonal projection
+``Π(M) = B G⁻¹ BᵀMB G⁻¹ Bᵀ`` (rational).  A rational ``K`` (triangle coordinates of S)
+defines the *exact lifted operator* on S^n::
 
-How the rationals are chosen (``certify_exact``): X is snapped to small-denominator
-rationals when that is exact to 1e-12 (else ``XXᵀ`` is, with its rank; else X is rounded
-to denominators ≤ 10¹²); the same for Z / ZZᵀ.  Kernel candidates are the float ``G``
-rounded by continued fractions at several denominators (10 … 10¹²), projected exactly onto
-the first-order affine space; ℓ, L are first snapped to simple rationals, then widened by
-ε = 10⁻¹³ … 10⁻⁹.  The candidate with the smallest exactly certified δ wins.  When a tight
-(margin-0) solution cannot pass exactly, the SDP is re-solved with a tiny margin 10⁻⁷
-(strictly feasible), costing O(10⁻⁷) in δ.
+    ‖A(M)‖² = ‖M − Π(M)‖²_F + t(S_M)ᵀ K t(S_M),      Π(M) = B S_M Bᵀ.
+
+Lift lemma (all identities exact; ``E = XXᵀ − ZZᵀ = B E_C Bᵀ``, ``E_C = C_X C_Xᵀ − C_Z C_Zᵀ``):
+
+1. *Spectrum.*  ``‖M‖² = ‖M − ΠM‖² + ‖ΠM‖²``, so ``ℓ‖M‖² ≤ ‖A(M)‖² ≤ L‖M‖²`` on S^n iff
+   ``ℓ D_G ⪯ K ⪯ L D_G`` and, when ``𝒱^⊥ ≠ 0`` (n > k), ``ℓ ≤ 1 ≤ L``.
+2. *Gradient.*  ``E ∈ 𝒱`` is A-orthogonal to ``𝒱^⊥``, so ``⟨E, N⟩_A = vᵀ t(S_N)`` with
+   ``v = K t(E_C)``; the Riesz matrix of ``N ↦ ⟨E, N⟩_A`` is ``Σ = B G⁻¹ S_v G⁻¹ Bᵀ`` with
+   ``S_v = mat(v)`` (:func:`~ripcert.exact.rational.s_of`), and
+   ``∇f(X) = 4ΣX = 4 B G⁻¹ S_v C_X``.  B has full column rank: ``∇f(X) = 0 ⇔ S_v C_X = 0``.
+3. *Hessian.*  Write ``U = B V + U⊥`` with ``BᵀU⊥ = 0``.  Then ``XU⊥ᵀ + U⊥Xᵀ ∈ 𝒱^⊥`` (its
+   compression ``Bᵀ(·)B`` vanishes) and ``⟨Σ, UUᵀ⟩ = ⟨S_v, VVᵀ⟩``, so ``½∇²f(X)[U, U] =
+   Q(XUᵀ + UXᵀ) + 2⟨Σ, UUᵀ⟩`` splits with no cross term::
+
+       ½∇²f(X)[U, U] = t(C_X Vᵀ + V C_Xᵀ)ᵀ K t(C_X Vᵀ + V C_Xᵀ) + 2⟨S_v, VVᵀ⟩ + 2‖X U⊥ᵀ‖²_F.
+
+   The first two terms are the bracket of the reduced instance ``(C_X, C_Z, K)`` (the
+   formula of docs/math.md §1 with ``Y = C_X``), the last is ``2 tr(U⊥ XᵀX U⊥ᵀ) ≥ 0``.  So
+   SOC on R^{n×r} ⇔ SOC of the reduced bracket; with ``{XΩ} = {B C_X Ω}`` and rank X = r
+   (``XᵀX = C_XᵀGC_X ≻ 0``), strictness lifts too; a margin lifts iff in addition
+   ``2XᵀX ⪰ L·μ·c·I`` (checked exactly as ``2C_XᵀGC_X ⪰ LμcΓ⁻¹``).  Norms of U:
+   ``‖BV‖² = vec(V)ᵀ(I_r⊗G)vec(V)``, hence the metric ``Γ⁻¹⊗G`` of the margin check.
+
+An :class:`ExactInstance` therefore carries ``metric = G`` (None: the standard metric,
+G = I); the RIP check is against ``D_G`` and the margin is measured in ``Γ⁻¹⊗G``.  With
+``B = I_n`` (full space, ``--no-reduce``) nothing is lifted.  When the instance was *snapped*
+to a nearby simple one (``certify_exact(..., snap=True)``), the claim is about that instance
+in R^k with G = I; the section records both instances and their distance.
 """
 
 from __future__ import annotations
@@ -66,6 +84,7 @@ from ripcert.certificate import Certificate
 from ripcert.core.operator import KernelOperator, LiftedOperator
 from ripcert.core.report import Check, proved
 from ripcert.exact.rational import (
+    gram_metric,
     identity,
     is_zero,
     kron,
@@ -83,12 +102,14 @@ from ripcert.exact.rational import (
 
 @dataclass(frozen=True)
 class ExactInstance:
-    """Rational data of an exact claim (reduced coordinates when ``n_full > k``).
+    """Rational data of an exact claim, in the coordinates of a basis B of span([X Z]).
 
-    ``x_factor`` Y and ``x_gram`` Γ with ``XXᵀ = YΓYᵀ``; ``zzt`` = ZZᵀ; ``kernel`` G (triangle
-    coordinates); ``rip_lower``/``rip_upper`` = ℓ, L; ``margin`` μ (strict claims: the exact
-    check is ``B ⪰ L·μ·‖ZZᵀ‖_F·Π`` in the Ũ coordinates, i.e. ``½∇²f̂ ⪰ μ‖ZZᵀ‖_F`` off the
-    symmetry directions with ``f̂ = f/λ_max`` as in the float certificate, since λ_max ≤ L).
+    ``x_factor`` Y and ``x_gram`` Γ with ``C_X C_Xᵀ = YΓYᵀ`` (Γ = I when X itself is
+    rational); ``zzt`` = ``C_Z C_Zᵀ``; ``kernel`` K (triangle coordinates of S, ``M = BSBᵀ``);
+    ``metric`` G = BᵀB (None: G = I); ``rip_lower``/``rip_upper`` = ℓ, L; ``n_full`` the
+    dimension of the lift; ``margin`` μ (strict claims: ``B ⪰ L·μ·c_low·Π`` in the metric
+    ``Γ⁻¹⊗G``, i.e. ``½∇²f̂ ⪰ μ‖ZZᵀ‖_F`` off the symmetry directions with ``f̂ = f/λ_max`` as
+    in the float certificate, since λ_max ≤ L).
     """
 
     x_factor: fmpq_mat
@@ -100,10 +121,26 @@ class ExactInstance:
     claim: str
     n_full: int
     margin: fmpq = fmpq(0)
+    metric: fmpq_mat | None = None
 
     @property
     def k(self) -> int:
         return self.x_factor.nrows()
+
+    @property
+    def gram(self) -> fmpq_mat:
+        """G (k×k): the identity when no metric is given."""
+        return identity(self.k) if self.metric is None else self.metric
+
+    @property
+    def norm_form(self) -> fmpq_mat:
+        """``D_G``: ``‖BSBᵀ‖²_F = t(S)ᵀ D_G t(S)``."""
+        return t_metric(self.k) if self.metric is None else gram_metric(self.metric)
+
+    @property
+    def lifted(self) -> bool:
+        """True when the claim is lifted to a larger space (a non-empty complement)."""
+        return self.n_full > self.k
 
     @property
     def delta(self) -> fmpq:
@@ -115,7 +152,7 @@ class ExactInstance:
 
 
 def _instance_parts(inst: ExactInstance) -> tuple[fmpq_mat, fmpq_mat, fmpq_mat]:
-    """``E``, ``S`` and the bracket ``B`` of an instance."""
+    """``E_C``, ``S_v`` and the reduced bracket of an instance (module docstring)."""
     y, gam, k = inst.x_factor, inst.x_gram, inst.k
     e = y * gam * y.transpose() - inst.zzt
     s = s_of(inst.kernel * tvec(e), k)
@@ -125,16 +162,22 @@ def _instance_parts(inst: ExactInstance) -> tuple[fmpq_mat, fmpq_mat, fmpq_mat]:
 
 
 def rip_checks(inst: ExactInstance) -> list[Check]:
-    """``ℓD ⪯ G ⪯ LD`` (and ``ℓ ≤ 1 ≤ L`` for a lift), exactly."""
-    d = t_metric(inst.k)
+    """``ℓD_G ⪯ K ⪯ LD_G`` (and ``ℓ ≤ 1 ≤ L`` for a lift), exactly (lift lemma, part 1)."""
+    d = inst.norm_form
     g, lo, hi = inst.kernel, inst.rip_lower, inst.rip_upper
     out = [proved("rip_positive", lo > 0 and hi >= lo, f"ℓ = {q_str(lo)}, L = {q_str(hi)}")]
-    if inst.n_full > inst.k:
+    if inst.lifted:
         ok = lo <= 1 <= hi
         out.append(proved("lift_spectrum", ok, "ℓ ≤ 1 ≤ L (identity on the complement)"))
     out.append(proved("rip_lower", *ldl_psd(g - d * lo)))
     out.append(proved("rip_upper", *ldl_psd(d * hi - g)))
     return out
+
+
+def _cross_gram(inst: ExactInstance) -> fmpq_mat:
+    """``YᵀGY``: ``XᵀX = CᵀYᵀGYC`` with ``CCᵀ = Γ``."""
+    y = inst.x_factor
+    return y.transpose() * inst.gram * y
 
 
 def landscape_checks(inst: ExactInstance) -> list[Check]:
@@ -143,6 +186,8 @@ def landscape_checks(inst: ExactInstance) -> list[Check]:
     r = y.ncols()
     out = [proved("x_factor_rank", y.rank() == r, f"rank Y = {y.rank()}, r = {r}")]
     out.append(proved("x_gram_pd", *ldl_psd(gam, strict=True)))
+    if inst.metric is not None:
+        out.append(proved("basis_gram_pd", *ldl_psd(inst.metric, strict=True)))
     out.append(proved("truth_psd", *ldl_psd(inst.zzt)))
     if not all(c.passed for c in out):
         return out
@@ -160,18 +205,22 @@ def landscape_checks(inst: ExactInstance) -> list[Check]:
             out.append(proved("strict_pd_complement", *ldl_psd(c.transpose() * b * c, True)))
         else:
             out.append(proved("strict_pd_complement", *ldl_psd(b, strict=True)))
+        if inst.lifted:
+            ok, why = ldl_psd(_cross_gram(inst), strict=True)
+            out.append(proved("lift_cross_curvature", ok, f"XᵀX ≻ 0 (2‖XU⊥ᵀ‖² > 0): {why}"))
         if inst.margin > 0:
             out.append(margin_check(inst, b))
     return out
 
 
-def complement_form(y: fmpq_mat, gam: fmpq_mat) -> fmpq_mat:
-    """Quadratic form of ``‖Π vec(U)‖²`` in the Ũ coordinates (``U = ŨC⁻ᵀ``, ``CCᵀ = Γ``).
+def complement_form(y: fmpq_mat, gam: fmpq_mat, metric: fmpq_mat | None = None) -> fmpq_mat:
+    """Quadratic form of ``‖Π vec(U)‖²`` in the Ũ coordinates (``U = BŨC⁻ᵀ``, ``CCᵀ = Γ``).
 
-    ``‖U‖² = vec(Ũ)ᵀ (Γ⁻¹⊗I) vec(Ũ)`` and the symmetry directions are ``{YΩ'}``, so the form
-    is ``M − MV(VᵀMV)⁻¹VᵀM`` with ``M = Γ⁻¹⊗I``, ``V`` = :func:`symmetry_generators` (Y).
+    ``‖U‖² = vec(Ũ)ᵀ (Γ⁻¹⊗G) vec(Ũ)`` and the symmetry directions are ``{YΩ'}``, so the form
+    is ``M − MV(VᵀMV)⁻¹VᵀM`` with ``M = Γ⁻¹⊗G``, ``V`` = :func:`symmetry_generators` (Y).
     """
-    m = kron(gam.inv(), identity(y.nrows()))
+    g = identity(y.nrows()) if metric is None else metric
+    m = kron(gam.inv(), g)
     v = symmetry_generators(y)
     if v.ncols() == 0:
         return m
@@ -179,12 +228,21 @@ def complement_form(y: fmpq_mat, gam: fmpq_mat) -> fmpq_mat:
     return m - mv * (v.transpose() * mv).inv() * mv.transpose()
 
 
+def truth_norm_sq(zzt: fmpq_mat, metric: fmpq_mat | None = None) -> fmpq:
+    """``‖ZZᵀ‖²_F = tr(G·zzT·G·zzT)`` exactly (``ZZᵀ = B·zzT·Bᵀ``)."""
+    m = zzt if metric is None else metric * zzt
+    mm = m * m
+    return sum((mm[i, i] for i in range(mm.nrows())), fmpq(0))
+
+
 def margin_check(inst: ExactInstance, b: fmpq_mat) -> Check:
-    """``B ⪰ L·μ·c_low·Π`` with ``c_low ≤ ‖ZZᵀ‖_F`` (exact)."""
-    z = inst.zzt
-    fro2 = sum((z[i, j] ** 2 for i in range(z.nrows()) for j in range(z.ncols())), fmpq(0))
-    c = inst.margin * sqrt_low(fro2) * inst.rip_upper
-    ok, why = ldl_psd(b - complement_form(inst.x_factor, inst.x_gram) * c)
+    """``B ⪰ L·μ·c_low·Π`` with ``c_low ≤ ‖ZZᵀ‖_F`` (exact), and on a lift also the cross
+    directions: ``2XᵀX ⪰ L·μ·c_low·I`` ⇔ ``2YᵀGY ⪰ L·μ·c_low·Γ⁻¹`` (module docstring)."""
+    c = inst.margin * sqrt_low(truth_norm_sq(inst.zzt, inst.metric)) * inst.rip_upper
+    ok, why = ldl_psd(b - complement_form(inst.x_factor, inst.x_gram, inst.metric) * c)
+    if ok and inst.lifted:
+        ok, why = ldl_psd(_cross_gram(inst) * fmpq(2) - inst.x_gram.inv() * c)
+        why = f"cross directions: {why}"
     return proved("margin", ok, f"½∇²f̂ ⪰ μ‖ZZᵀ‖_F Π with μ = {q_str(inst.margin)}: {why}")
 
 

@@ -271,3 +271,67 @@ def kernel_from_t(g: np.ndarray) -> np.ndarray:
     """Float ``H = W⁻¹ G W⁻¹``."""
     w = t_weights(int(round((np.sqrt(8 * g.shape[0] + 1) - 1) / 2)))
     return g / np.outer(w, w)
+
+
+def gram_metric(g: fmpq_mat) -> fmpq_mat:
+    """``D_G``: the matrix of ``t(S) ↦ tr(G S G S)`` (= ``‖B S Bᵀ‖²_F`` when ``G = BᵀB``).
+
+    With ``S = Σ_a t_a E_a`` (``E_a = e_i e_iᵀ`` or ``e_i e_jᵀ + e_j e_iᵀ``),
+    ``D_G[a, b] = tr(G E_a G E_b)`` and ``tr(G e_i e_jᵀ G e_p e_qᵀ) = G_jp G_qi``.
+    ``D_I`` is :func:`t_metric`.
+
+    >>> gram_metric(identity(2)) == t_metric(2)
+    True
+    """
+    k = g.nrows()
+    idx = tindex(k)
+
+    def terms(i: int, j: int) -> list[tuple[int, int]]:
+        return [(i, j)] if i == j else [(i, j), (j, i)]
+
+    out = fmpq_mat(len(idx), len(idx))
+    for a, (i, j) in enumerate(idx):
+        for b in range(a, len(idx)):
+            p, s = idx[b]
+            val = fmpq(0)
+            for ii, jj in terms(i, j):
+                for pp, ss in terms(p, s):
+                    val += g[jj, pp] * g[ss, ii]
+            out[a, b] = out[b, a] = val
+    return out
+
+
+def t_congruence(qm: np.ndarray) -> np.ndarray:
+    """Float matrix of ``t(S) ↦ t(Q S Qᵀ)`` (``Q`` of shape ``k'×k``): ``(d_{k'}, d_k)``.
+
+    Column ``a`` is ``t(Q E_a Qᵀ)`` with ``E_a`` as in :func:`gram_metric`.  A kernel ``G'``
+    in triangle coordinates of ``S'`` becomes ``Mᵀ G' M`` in those of ``S`` when
+    ``S' = Q S Qᵀ``.
+    """
+    qm = np.asarray(qm, dtype=float)
+    kp, k = qm.shape
+    rows = [(i, j) for i in range(kp) for j in range(i, kp)]
+    ri = np.array([i for i, _ in rows], dtype=int)
+    rj = np.array([j for _, j in rows], dtype=int)
+    cols = []
+    for i, j in tindex(k):
+        m = np.outer(qm[:, i], qm[:, j])
+        if i != j:
+            m = m + m.T
+        cols.append(m[ri, rj])
+    return np.array(cols).T
+
+
+def float_gram_metric(g: np.ndarray) -> np.ndarray:
+    """Float :func:`gram_metric`."""
+    k = g.shape[0]
+    idx = tindex(k)
+    out = np.zeros((len(idx), len(idx)))
+    for a, (i, j) in enumerate(idx):
+        ea = np.zeros((k, k))
+        ea[i, j] = ea[j, i] = 1.0
+        for b, (p, s) in enumerate(idx):
+            eb = np.zeros((k, k))
+            eb[p, s] = eb[s, p] = 1.0
+            out[a, b] = np.trace(g @ ea @ g @ eb)
+    return out

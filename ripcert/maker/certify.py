@@ -49,14 +49,17 @@ def multipliers_of(solved: Solved) -> Multipliers:
     return Multipliers.from_svec(y, s1, sol.duals["isometry_lower"], basis, solved.scale)
 
 
-def certify(cert: Certificate, solved: Solved | None = None) -> Certificate:
+def certify(cert: Certificate, solved: Solved | None = None, snap: bool = False) -> Certificate:
     """A copy of ``cert`` with fresh ``exact`` and ``dual`` sections.
 
     With ``solved`` (from :func:`ripcert.generator.counterexample.generate_solved`), the dual
-    multipliers come from that solve, so nothing is solved again.
+    multipliers come from that solve, so nothing is solved again.  The exact section is about
+    the certificate's own (X, Z); ``snap=True`` proves it for a nearby simple instance
+    instead (e.g. x = (0, 1/√2) recognised from its float), recording both and their
+    distance.  The dual bound is always about the certificate's own (X, Z).
     """
     check_certifiable(cert.n, isinstance(cert.operator, LiftedOperator))
-    exact = certify_exact(cert)
+    exact = certify_exact(cert, snap=snap)
     if solved is not None and solved.solution.duals:
         return with_dual(exact, multipliers=multipliers_of(solved))
     return with_dual(exact)

@@ -1,8 +1,17 @@
 """Make the ``exact`` section of a certificate (docs/exact.md).
 
-How the rationals are chosen (:func:`certify_exact`): X is snapped to small-denominator
-rationals when that is exact to 1e-12 (else ``XXᵀ`` is, with its rank; else X is rounded
-to denominators ≤ 10¹²); the same for Z / ZZᵀ.  Kernel candidates are the float ``G``
+What the section is about (:func:`certify_exact`).  By default the user's own input: every
+float is a rational, so X and Z are exact data; the section works in the exact basis
+``B = [X Z][:, J]·diag(2^p)`` of span([X Z]) (:mod:`ripcert.exact.basis`) with its Gram
+matrix ``G = BᵀB`` and proves the claim for the exact lifted operator of
+:mod:`ripcert.exact.instance` on R^n (``basis = "span"``).  A full-space certificate
+(``--no-reduce``) is proved on S^n itself (``basis = "identity"``).  With ``snap=True``
+the reduced instance ``(PᵀX, PᵀZ)`` is first replaced by a nearby simple one: X snapped to
+small-denominator rationals when that is exact to 1e-12 (else ``XXᵀ`` is, with its rank;
+else X is rounded to denominators ≤ 10¹²), the same for Z / ZZᵀ; the section then records
+both instances and their distance (``basis = "snapped"``).
+
+Kernel candidates are the float ``G``
 rounded by continued fractions at several denominators (10 … 10¹²), projected exactly onto
 the first-order affine space; ℓ, L are first snapped to simple rationals, then widened by
 ε = 10⁻¹³ … 10⁻⁹.  The candidate with the smallest exactly certified δ wins.  When a tight
@@ -12,14 +21,18 @@ the first-order affine space; ℓ, L are first snapped to simple rationals, then
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.linalg
 from flint import fmpq, fmpq_mat
 
 from ripcert.certificate import Certificate
+from ripcert.checkers.exact import operator_distance
+from ripcert.core.operator import KernelOperator, LiftedOperator
 from ripcert.core.report import Check
 from ripcert.errors import ExactCertificationError, RipcertError
+from ripcert.exact.basis import basis_matrix, exact_matrix, span_basis
 from ripcert.exact.instance import (
     ExactInstance,
     _instance_parts,
@@ -30,20 +43,22 @@ from ripcert.exact.instance import (
 )
 from ripcert.exact.rational import (
     fixed,
+    float_gram_metric,
     identity,
     is_zero,
+    kernel_from_t,
     kernel_to_t,
     ldl_psd,
-    mat_str,
     q_round,
-    q_str,
     qmat,
     rref_pivots,
+    t_congruence,
     t_weights,
     tindex,
     to_float,
     tvec,
 )
+from ripcert.exact.sections import EXACT_MAX_K, ExactSection, SnapRecord
 
 #: denominators tried when rounding the kernel
 KERNEL_DENOMINATORS = (10, 100, 1000, 10**4, 10**6, 10**9, 10**12)
@@ -68,6 +83,9 @@ _SNAP_DEN = 10**4
 _SNAP_TOL = 1e-12
 
 _FINE_DEN = 10**12
+
+#: the float operator is replaced by the float image of the exact one beyond this distance
+SYNC_TOL = 1e-9
 
 
 def _snap(a: np.ndarray, den: int, tol: float) -> fmpq_mat | None:
@@ -135,7 +153,7 @@ def project_foc(g: fmpq_mat, y: fmpq_mat, te: fmpq_mat) -> fmpq_mat:
     for i in range(k):
         for c in range(r):
             # Σ_j S_ij Y_jc with S_ij = v_(ij) (·½ off-diagonal), v_a = Σ_b G_ab te_b
-            coef = {}
+            coef: dict[int, fmpq] = {}
             for j in range(k):
                 if y[j, c] == 0:
                     continue
@@ -167,10 +185,36 @@ def project_foc(g: fmpq_mat, y: fmpq_mat, te: fmpq_mat) -> fmpq_mat:
     return out
 
 
-def _rip_candidates(g: fmpq_mat, k: int, lifted: bool) -> list[tuple[fmpq, fmpq]]:
-    gf = to_float(g)
-    w = t_weights(k)
-    ev = np.linalg.eigvalsh(gf / np.outer(w, w))
+@dataclass(frozen=True)
+class Reduced:
+    """The rational instance a section is about, with its float data for the search.
+
+    ``y``, ``gam``, ``zzt``, ``metric`` as in :class:`ExactInstance`; ``kernel_t`` the float
+    kernel of the certificate's operator in the same coordinates; ``x_float``/``z_float``
+    float factors with ``x_float x_floatᵀ ≈ YΓYᵀ``, ``z_float z_floatᵀ ≈ zzT`` (re-solves).
+    """
+
+    y: fmpq_mat
+    gam: fmpq_mat
+    zzt: fmpq_mat
+    metric: fmpq_mat | None
+    kernel_t: np.ndarray
+    x_float: np.ndarray
+    z_float: np.ndarray
+    n_full: int
+
+
+def _norm_form_float(r: Reduced) -> np.ndarray:
+    k = r.y.nrows()
+    if r.metric is None:
+        return np.diag(t_weights(k) ** 2)
+    return float_gram_metric(to_float(r.metric))
+
+
+def _rip_candidates(g: fmpq_mat, dform: np.ndarray, lifted: bool) -> list[tuple[fmpq, fmpq]]:
+    """Rational (ℓ, L) to try: the generalised eigenvalues of ``K v = λ D_G v``, snapped to
+    simple rationals when that is within 1e-8, else widened by :data:`RIP_SLACKS`."""
+    ev = scipy.linalg.eigh(to_float(g), dform, eigvals_only=True)
     lo, hi = float(ev[0]), float(ev[-1])
     cands = []
     snap_lo, snap_hi = q_round(lo, 1000), q_round(hi, 1000)
@@ -183,14 +227,17 @@ def _rip_candidates(g: fmpq_mat, k: int, lifted: bool) -> list[tuple[fmpq, fmpq]
     return [(a, b) for a, b in cands if a > 0]
 
 
-def _try_kernel(g, y, gam, zzt, claim, n_full, margin) -> tuple[ExactInstance, list[Check]] | None:
-    k = y.nrows()
-    base = ExactInstance(y, gam, zzt, g, fmpq(1), fmpq(1), claim, n_full)
+def _try_kernel(
+    g: fmpq_mat, red: Reduced, dform: np.ndarray, claim: str, margin: float
+) -> tuple[ExactInstance, list[Check]] | None:
+    base = ExactInstance(
+        red.y, red.gam, red.zzt, g, fmpq(1), fmpq(1), claim, red.n_full, fmpq(0), red.metric
+    )
     land = landscape_checks(base)
     if not all(c.passed for c in land):
         return None
-    for lo, hi in _rip_candidates(g, k, n_full > k):
-        inst = ExactInstance(y, gam, zzt, g, lo, hi, claim, n_full)
+    for lo, hi in _rip_candidates(g, dform, base.lifted):
+        inst = replace(base, rip_lower=lo, rip_upper=hi)
         rip = rip_checks(inst)
         if not all(c.passed for c in rip):
             continue
@@ -224,86 +271,226 @@ def _kernel_candidates(gf: np.ndarray) -> list[tuple[str, fmpq_mat]]:
     return out
 
 
-def _best(gf, y, gam, zzt, te, claim, n_full, label, margin=0.0):
-    best = None
+Best = tuple[ExactInstance, list[Check], str]
+
+
+def _best(gf: np.ndarray, red: Reduced, claim: str, label: str, margin: float) -> Best | None:
+    """The candidate kernel with the smallest exactly certified δ (None if none passes)."""
+    te = tvec(red.y * red.gam * red.y.transpose() - red.zzt)
+    dform = _norm_form_float(red)
+    best: Best | None = None
     for how, gq in _kernel_candidates(gf):
-        g = project_foc(gq, y, te)
-        got = _try_kernel(g, y, gam, zzt, claim, n_full, margin)
+        g = project_foc(gq, red.y, te)
+        got = _try_kernel(g, red, dform, claim, margin)
         if got is not None and (best is None or got[0].delta < best[0].delta):
             moved = float(np.max(np.abs(to_float(g) - to_float(gq))))
             best = (got[0], got[1], f"{label}; {how}; FOC projection moved ≤ {moved:.1e}")
     return best
 
 
-def certify_exact(cert: Certificate) -> Certificate:
-    """Exact rational version of a float certificate: a copy with an ``exact`` section.
+def _fallback(red: Reduced, claim: str, margin: float, solver: str) -> Best | None:
+    """Re-solve the reduced SDP with a small margin (strictly feasible) and retry.
 
-    See the module docstring for the coordinates, the checks and what the claim covers.
-    The section holds ``delta``, ``scale``, ``rip_lower``, ``rip_upper`` (``"p/q"``),
-    ``x_factor`` Y, ``x_gram`` Γ (``XXᵀ = YΓYᵀ``), ``zzT``, ``kernel_t`` (G in triangle
-    coordinates), ``claim``, ``space`` and the list of checks passed; it is re-checked from
-    the rationals alone by :func:`verify_exact`.  Raises :class:`ExactCertificationError`
-    when no candidate passes.
-
-    >>> from ripcert import generate
-    >>> ex = certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0])).extra["exact"]
-    >>> ex["delta"], ex["rip_lower"], ex["rip_upper"]
-    ('1/2', '1/3', '1/1')
+    The SDP is solved in orthonormal coordinates of the span: with ``G = RᵀR`` (Cholesky),
+    ``P_o = B R⁻¹`` is orthonormal, ``X = P_o (R C_X)`` and ``BSBᵀ = P_o (RSRᵀ) P_oᵀ``, so
+    the solution's kernel ``G_o`` (triangle coordinates of ``S_o = RSRᵀ``) becomes
+    ``MᵀG_oM`` with ``M`` the matrix of ``t(S) ↦ t(RSRᵀ)``.
     """
-    xk, zk, hk, coords = float_reduced(cert)
-    k, n_full = xk.shape[0], cert.n
+    from ripcert.generator.problem import CounterexampleProblem
+    from ripcert.generator.sdp import solve
+
+    k = red.y.nrows()
+    rmat = np.eye(k) if red.metric is None else np.linalg.cholesky(to_float(red.metric)).T
+    mu = max(margin, FALLBACK_MARGIN)
+    try:
+        sol = solve(CounterexampleProblem(rmat @ red.x_float, rmat @ red.z_float, mu), solver)
+    except RipcertError:
+        return None
+    m = t_congruence(rmat)
+    gf = m.T @ kernel_to_t(np.asarray(sol.kernel)) @ m
+    return _best(gf, red, claim, f"re-solved, margin {mu}", margin)
+
+
+def _span_reduced(cert: Certificate) -> tuple[Reduced, object]:
+    """The user's own input in the exact basis of span([X Z]) (lifted certificates)."""
+    op = cert.operator
+    assert isinstance(op, LiftedOperator)
+    sb = span_basis(cert.x, cert.z)
+    if sb.k > EXACT_MAX_K:
+        raise ExactCertificationError(f"dim span([X Z]) = {sb.k} exceeds {EXACT_MAX_K}")
+    bq = basis_matrix(exact_matrix(cert.x), exact_matrix(cert.z), sb.columns, sb.powers)
+    gram = bq.transpose() * bq
+    bf = to_float(bq)
+    qm = op.basis.T @ bf
+    m = t_congruence(qm)
+    dp = np.diag(t_weights(op.k) ** 2)
+    gf = float_gram_metric(bf.T @ bf) + m.T @ (kernel_to_t(np.asarray(op.kernel)) - dp) @ m
+    red = Reduced(
+        y=sb.x_coords,
+        gam=identity(cert.r),
+        zzt=sb.z_coords * sb.z_coords.transpose(),
+        metric=gram,
+        kernel_t=gf,
+        x_float=to_float(sb.x_coords),
+        z_float=to_float(sb.z_coords),
+        n_full=cert.n,
+    )
+    return red, sb
+
+
+def _identity_reduced(cert: Certificate) -> Reduced:
+    """The user's own input on the full space S^n (B = I_n)."""
+    xq, zq = exact_matrix(cert.x), exact_matrix(cert.z)
+    if cert.n > EXACT_MAX_K:
+        raise ExactCertificationError(f"full-space exact section for n = {cert.n} refused")
+    return Reduced(
+        y=xq,
+        gam=identity(cert.r),
+        zzt=zq * zq.transpose(),
+        metric=None,
+        kernel_t=kernel_to_t(np.asarray(cert.operator.dense_kernel())),
+        x_float=np.asarray(cert.x, dtype=float),
+        z_float=np.asarray(cert.z, dtype=float),
+        n_full=cert.n,
+    )
+
+
+def _snapped_reduced(cert: Certificate) -> tuple[Reduced, SnapRecord]:
+    """A nearby simple instance of the float reduced one (``snap=True``)."""
+    xk, zk, hk, _ = float_reduced(cert)
     y, gam, x_how = rationalise_x(xk)
     zzt, z_how = rationalise_zzt(zk)
-    te = tvec(y * gam * y.transpose() - zzt)
+    scale = max(float(np.linalg.norm(zk @ zk.T)), 1e-300)
+    yf = to_float(y)
+    dx = float(np.linalg.norm(xk @ xk.T - yf @ to_float(gam) @ yf.T)) / scale
+    dz = float(np.linalg.norm(zk @ zk.T - to_float(zzt))) / scale
+    lam, vecs = np.linalg.eigh(to_float(zzt))
+    keep = lam > 1e-12 * max(lam[-1], 1e-300)
+    red = Reduced(
+        y=y,
+        gam=gam,
+        zzt=zzt,
+        metric=None,
+        kernel_t=kernel_to_t(hk),
+        x_float=yf @ np.linalg.cholesky(to_float(gam)),
+        z_float=vecs[:, keep] * np.sqrt(lam[keep]),
+        n_full=cert.n,
+    )
+    return red, SnapRecord(x_how, z_how, dx, dz)
+
+
+def certify_exact(cert: Certificate, snap: bool = False, solver: str = "clarabel") -> Certificate:
+    """Exact rational version of a float certificate: a copy with an ``exact`` section.
+
+    By default the section proves the claim for the certificate's own (X, Z) — rationals as
+    they are, no snapping — in the exact basis of span([X Z]) lifted exactly to R^n (lifted
+    certificates) or on S^n (full-space ones); ``snap=True`` proves it for a nearby simple
+    instance instead and records both and their distance.  See the module docstring and
+    :mod:`ripcert.exact.instance` (coordinates, the lift lemma), and
+    :class:`ripcert.exact.sections.ExactSection` (the section's fields).  When the exact
+    kernel is not within 1e-9 of the certificate's float operator (a re-solve was needed), the
+    float operator is replaced by the float image of the exact one, so that the two agree
+    and ``verify`` and ``verify --exact`` speak of the same operator.  Raises
+    :class:`ExactCertificationError` when no candidate passes.
+
+    >>> from ripcert import generate
+    >>> ex = certify_exact(generate([0.0, 0.5], [1.0, 0.0])).extra["exact"]
+    >>> ex["delta"], ex["basis"]
+    ('5/8', 'span')
+    >>> ex = certify_exact(generate([0.0, 2**-0.5], [1.0, 0.0]), snap=True).extra["exact"]
+    >>> ex["delta"], ex["rip_lower"], ex["rip_upper"], ex["basis"]
+    ('1/2', '1/3', '1/1', 'snapped')
+    """
+    span = None
+    snap_rec = None
+    if snap:
+        red, snap_rec = _snapped_reduced(cert)
+        kind = "snapped"
+    elif isinstance(cert.operator, LiftedOperator):
+        red, span = _span_reduced(cert)
+        kind = "span"
+    else:
+        red = _identity_reduced(cert)
+        kind = "identity"
     claim = cert.claim
-    label = "certificate kernel"
-    best = _best(kernel_to_t(hk), y, gam, zzt, te, claim, n_full, label, cert.margin)
+    best = _best(red.kernel_t, red, claim, "certificate kernel", cert.margin)
     if best is None or float(best[0].delta) - cert.delta > FALLBACK_IF_WORSE:
-        alt = _fallback(y, gam, zzt, te, claim, n_full, cert.margin)
+        alt = _fallback(red, claim, cert.margin, solver)
         if alt is not None and (best is None or alt[0].delta < best[0].delta):
             best = alt
     if best is None:
         raise ExactCertificationError("no rational kernel passed the exact checks")
     inst, checks, how = best
-    section = {
-        "version": 1,
-        "arithmetic": "exact rationals (python-flint fmpq); PSD by exact LDLᵀ",
-        "coordinates": "triangle: t(M) = (M_ij)_{i<=j} row-major; ||A(M)||^2 = t(M)^T G t(M), "
-        "||M||_F^2 = t(M)^T D t(M), D = diag(1 diagonal, 2 off-diagonal)",
-        "space": {"n": n_full, "k": k, "reduced": coords == "reduced"},
-        "claim": claim,
-        "margin": q_str(inst.margin),
-        "delta": q_str(inst.delta),
-        "scale": q_str(inst.scale),
-        "rip_lower": q_str(inst.rip_lower),
-        "rip_upper": q_str(inst.rip_upper),
-        "x_factor": mat_str(inst.x_factor),
-        "x_gram": mat_str(inst.x_gram),
-        "zzT": mat_str(inst.zzt),
-        "kernel_t": mat_str(inst.kernel),
-        "rationalised": {"x": x_how, "z": z_how, "kernel": how},
-        "checks": [c.name for c in checks],
-    }
-    return cert.with_extra(exact=section)
+    section = ExactSection(
+        claim=claim,
+        n=cert.n,
+        k=inst.k,
+        basis=kind,
+        kernel=inst.kernel,
+        rip_lower=inst.rip_lower,
+        rip_upper=inst.rip_upper,
+        delta=inst.delta,
+        scale=inst.scale,
+        margin=inst.margin,
+        span=span,  # type: ignore[arg-type]
+        x_factor=inst.x_factor if kind == "snapped" else None,
+        x_gram=inst.x_gram if kind == "snapped" else None,
+        zzt=inst.zzt if kind == "snapped" else None,
+        snap=snap_rec,
+        kernel_how=how,
+        checks=tuple(c.name for c in checks),
+    )
+    out = _sync_operator(cert, section)
+    dist = _distance(out, section)
+    return out.with_extra(exact=replace(section, operator_distance=dist).to_dict())
 
 
-def _fallback(y, gam, zzt, te, claim, n_full, margin):
-    """Re-solve the reduced SDP with a small margin (strictly feasible) and retry."""
-    from ripcert.generator.problem import CounterexampleProblem
-    from ripcert.generator.sdp import solve
+def _distance(cert: Certificate, sec: ExactSection) -> float:
+    if sec.basis != "snapped":
+        return operator_distance(sec, cert)[0]
+    hk = float_reduced(cert)[2]
+    hq = kernel_from_t(to_float(sec.kernel))
+    return float(np.linalg.norm(hk - hq)) / max(float(np.linalg.norm(hk)), 1e-300)
 
-    gamf = to_float(gam)
-    xf = to_float(y) @ np.linalg.cholesky(gamf)
-    zf = to_float(zzt)
-    lam, vecs = np.linalg.eigh(zf)
-    keep = lam > 1e-12 * lam[-1]
-    zfac = vecs[:, keep] * np.sqrt(lam[keep])
-    if zfac.shape[1] > xf.shape[1]:
-        return None
-    mu = max(margin, FALLBACK_MARGIN)
-    try:
-        sol = solve(CounterexampleProblem(xf, zfac, mu))
-    except RipcertError:
-        return None
-    label = f"re-solved, margin {mu}"
-    return _best(kernel_to_t(sol.kernel), y, gam, zzt, te, claim, n_full, label, margin)
+
+def exact_float_operator(cert: Certificate, sec: ExactSection) -> LiftedOperator | KernelOperator:
+    """The float image of a section's exact operator, in the certificate's operator form.
+
+    ``span``: on an orthonormal basis P of span(B) (the certificate's, else from a QR of B),
+    ``H_k = W⁻¹ M_{Q⁻¹}ᵀ K M_{Q⁻¹} W⁻¹`` with ``Q = PᵀB`` (``S = Q⁻¹S_PQ⁻ᵀ``); identity on
+    the complement.  ``identity``/``snapped``: K in the certificate's own coordinates.
+    """
+    kq = to_float(sec.kernel)
+    op = cert.operator
+    if sec.basis == "span":
+        assert sec.span is not None
+        bf = to_float(
+            basis_matrix(exact_matrix(cert.x), exact_matrix(cert.z), sec.span.columns,
+                         sec.span.powers)
+        )  # fmt: skip
+        p = op.basis if isinstance(op, LiftedOperator) and op.k == sec.k else None
+        if p is None or np.linalg.norm(bf - p @ (p.T @ bf)) > 1e-10 * np.linalg.norm(bf):
+            p = np.linalg.qr(bf)[0]
+        m = t_congruence(np.linalg.inv(p.T @ bf))
+        return LiftedOperator(basis=p, kernel=kernel_from_t(m.T @ kq @ m))
+    if isinstance(op, LiftedOperator):
+        return LiftedOperator(basis=op.basis, kernel=kernel_from_t(kq))
+    return KernelOperator(kernel_from_t(kq))
+
+
+def _sync_operator(cert: Certificate, sec: ExactSection) -> Certificate:
+    """Replace the float operator by the exact one's float image when they differ (> 1e-9)."""
+    if _distance(cert, sec) <= SYNC_TOL:
+        return cert
+    op = exact_float_operator(cert, sec)
+    lo, hi = op.spectrum_bounds()
+    sensing = None
+    if cert.sensing_matrices is not None:
+        sensing = np.array(list(op.sensing_matrices()))
+    return replace(
+        cert,
+        operator=op,
+        delta=(hi - lo) / (hi + lo),
+        scale=2.0 / (hi + lo),
+        sensing_matrices=sensing,
+    )
