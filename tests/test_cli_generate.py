@@ -73,11 +73,11 @@ def test_generate_from_files(capsys, tmp_path, suffix):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--x", "0,nan", "--z", "1,0"], "NaN"),
+        (["--x", "0,nan", "--z", "1,0"], "--x: 'nan' is not a number"),
         (["--x", "0,1,2", "--z", "1,0"], "rows"),
         (["--x", "1;0", "--z", "1,0;0,1"], "r* = 2"),
         (["--x", "", "--z", "1,0"], "empty"),
-        (["--x", "a,b", "--z", "1,0"], "not a list of numbers"),
+        (["--x", "a,b", "--z", "1,0"], "--x: 'a' is not a number"),
         (["--x", "1,2;3", "--z", "1,0"], "different lengths"),
         (["--z", "1,0"], "exactly one of --x"),
         (["--x-file", "/nonexistent.npy", "--z", "1,0"], "cannot read"),
@@ -101,6 +101,19 @@ def test_no_counterexample_exits_3(capsys, tmp_path, x, z):
     code, _, err = run(capsys, "generate", f"--x={x}", f"--z={z}", "-o", str(out))
     assert code == 3 and "ripcert: error:" in err
     assert not out.exists()
+
+
+def test_space_separated_matrix_is_read_as_written(capsys, tmp_path):
+    """Issue 11: this command wrote, with exit 0, a certificate for x = (10, 1, 0),
+    z = (0, 0, 10.5) (spaces were deleted inside numbers)."""
+    out = tmp_path / "c.json"
+    code, _, _ = run(
+        capsys, "generate", "--x", "1 0; 0 1; 0 0", "--z", "0 0; 0 0; 1 0.5", "-o", str(out)
+    )
+    assert code == 0
+    cert = Certificate.load(out)
+    np.testing.assert_array_equal(cert.x, [[1, 0], [0, 1], [0, 0]])
+    np.testing.assert_array_equal(cert.z, [[0, 0], [0, 0], [1, 0.5]])
 
 
 def test_bad_solver_choice_is_a_usage_error(capsys):

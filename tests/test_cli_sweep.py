@@ -169,3 +169,77 @@ def test_sgd_cli_talk_and_certificate(tmp_path, capsys):
     assert "gamma" in capsys.readouterr().out
     assert main(["sgd", "--trials", "5"]) == 2  # neither a file nor --talk
     assert main(["sgd", "--talk", "--step", "-1"]) == 2
+
+
+def test_sweep_random_plot_draws_a_figure_in_the_chosen_format(tmp_path, capsys):
+    """Issue 11: `sweep random --plot` drew nothing."""
+    out = tmp_path / "r"
+    args = ["sweep", "random", "--n", "3", "--r", "1", "--r-star", "1", "--count", "6"]
+    rc = main([*args, "--out", str(out), "--plot", "--format", "svg", "--size", "3.4,2.6", "-q"])
+    assert rc == 0
+    svg = (out / "random.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert 'width="244.8pt" height="187.2pt"' in svg  # --size 3.4,2.6 inches at 72 pt/in
+
+
+def test_sweep_failed_points_exit_4_and_are_listed(tmp_path, capsys, monkeypatch):
+    import numpy as np
+
+    import ripcert.studies.sweep as sw
+
+    real = sw.solve_problem
+
+    def flaky(problem, solver):
+        if problem.x[0, 0] < 0:  # about half of the random instances
+            raise np.linalg.LinAlgError("Singular matrix")
+        return real(problem, solver)
+
+    monkeypatch.setattr(sw, "solve_problem", flaky)
+    out = tmp_path / "r"
+    args = ["sweep", "random", "--n", "3", "--r", "1", "--r-star", "1", "--count", "8", "-q"]
+    assert main([*args, "--out", str(out)]) == 4
+    text = capsys.readouterr().out
+    failed = [r for r in read_table(out / "sweep.csv") if r["status"] == "failed"]
+    assert failed and text.count("FAILED     ") == len(failed)
+    assert all(f"FAILED     {r['id']}: LinAlgError" in text for r in failed)
+    monkeypatch.undo()
+    assert main([*args, "--out", str(out), "--resume"]) == 0  # failed points retried
+
+
+def test_sweep_busy_out_exit_2(tmp_path, capsys):
+    from ripcert.studies.sweep import _locked
+
+    out = tmp_path / "s"
+    out.mkdir()
+    with _locked(out):
+        rc = main(["sweep", "rank1", "--phi-steps", "2", "--rho-steps", "2", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "in use by another running sweep" in err and err.count("\n") == 1
+
+
+def test_sweep_unreachable_scheduler_exit_2_one_line_nothing_left(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "s"
+    proc = subprocess.run(
+        [sys.executable, "-m", "ripcert", "sweep", "rank1", "--phi-steps", "2"]
+        + ["--rho-steps", "2", "--out", str(out), "--scheduler", f"tcp://127.0.0.1:{port}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "cannot reach the Dask scheduler" in proc.stderr
+    assert not out.exists()
+
+
+def test_threshold_plot_option(tmp_path, capsys):
+    rc = main(
+        ["threshold", "--r", "1", "--r-star", "1", "--starts", "1", "--out", str(tmp_path)]
+        + ["--plot", "--format", "pdf", "-q"]
+    )
+    assert rc == 0 and (tmp_path / "threshold.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["threshold", "--r", "1", "--r-star", "1", "--plot"]) == 2

@@ -131,3 +131,33 @@ def test_exact_check_in_json_output(exact_files, capsys):
     assert code == 0
     (exact,) = [c for c in reps[0]["checks"] if c["name"] == "exact"]
     assert exact["passed"] and exact["value"] == 0.5
+
+
+def test_json_bomb_in_a_batch_reports_every_other_file(files, tmp_path, capsys):
+    """Issue 11: 100,000 nested '[' crashed verify (RecursionError), the files after it were
+    never checked and --json printed nothing."""
+    bomb = tmp_path / "bomb.json"
+    bomb.write_text("[" * 100_000)
+    code = main(["verify", "--json", str(files["good"]), str(bomb), str(TALK)])
+    out, err = capsys.readouterr()
+    reps = json.loads(out)
+    assert [r["status"] for r in reps] == ["passed", "invalid", "passed"]
+    assert code == 2 and "Traceback" not in err and str(bomb) in err
+
+
+def test_json_output_is_strict_with_nan(monkeypatch, files, capsys):
+    """A report holding NaN (here in the RIP section) still prints strict JSON (null)."""
+    import ripcert.cli.verify as cli_verify
+
+    real = cli_verify.verify_file
+
+    def with_nan(*a, **k):
+        rep = real(*a, **k)
+        rip = dict(rep.rip or {})
+        rip["delta_lower"] = float("nan")
+        return type(rep)(**{**rep.__dict__, "rip": rip})
+
+    monkeypatch.setattr(cli_verify, "verify_file", with_nan)
+    main(["verify", "--json", str(files["good"])])
+    reps = json.loads(capsys.readouterr().out)
+    assert reps[0]["rip"]["delta_lower"] is None

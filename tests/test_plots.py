@@ -71,3 +71,91 @@ def test_no_pyplot_figures_left_open():
     before = len(plt.get_fignums())
     P.landscape(D.talk_landscape(), resolution=41)
     assert len(plt.get_fignums()) == before
+
+
+@pytest.fixture(scope="module")
+def rank1_small(tmp_path_factory):
+    spec = SweepSpec("rank1", phi_steps=5, rho_steps=5)
+    return run_sweep(spec, tmp_path_factory.mktemp("r1"), progress=False)
+
+
+@pytest.mark.parametrize("suffix,magic", [("png", b"\x89PNG"), ("pdf", b"%PDF"), ("svg", b"<?xml")])
+def test_formats_and_size(rank1_small, tmp_path, suffix, magic):
+    path = tmp_path / f"h.{suffix}"
+    fig = P.delta_heatmap(rank1_small, path=path, size=(3.4, 2.8))
+    assert path.read_bytes().startswith(magic)
+    assert tuple(fig.get_size_inches()) == pytest.approx((3.4, 2.8))
+
+
+def test_png_is_print_resolution(rank1_small, tmp_path):
+    from matplotlib.image import imread
+
+    P.delta_heatmap(rank1_small, path=tmp_path / "h.png", size=(4.0, 3.0))
+    h, w = imread(tmp_path / "h.png").shape[:2]
+    assert (h, w) == (900, 1200)  # 3 in × 4 in at 300 dpi
+
+
+def test_unsupported_format_refused(rank1_small, tmp_path):
+    from ripcert.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="unsupported format 'jpg'"):
+        P.delta_heatmap(rank1_small, path=tmp_path / "h.jpg")
+
+
+def _tick_texts(fig, which="y"):
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    labels = [t.get_text() for t in axis.get_ticklabels(minor=False)]
+    labels += [t.get_text() for t in axis.get_ticklabels(minor=True)]
+    return [t for t in labels if t]
+
+
+def test_log_ticks_are_plain_numbers_not_2x10(rank1_small):
+    """Issue 11: the ρ axis read 2×10⁰ (minor log labels in mathtext)."""
+    texts = _tick_texts(P.delta_heatmap(rank1_small))
+    assert texts and all("10" not in t or t == "10" for t in texts), texts
+    assert "1" in texts and "0.5" in texts
+
+
+def test_log_ticks_over_many_decades_use_powers_of_ten():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [1e-12, 1e2])
+    P.log_axis(ax, "y", 1e-12, 1e2)
+    texts = _tick_texts(fig)
+    assert any("10^{" in t for t in texts) and not any("times" in t for t in texts), texts
+
+
+def test_one_style_readable_fonts(rank1_small):
+    fig = P.delta_heatmap(rank1_small)
+    ax = fig.axes[0]
+    assert ax.get_legend().get_texts()[0].get_fontsize() >= 8.5
+    assert ax.xaxis.label.get_fontsize() >= 9.5
+
+
+def test_random_sweep_figure(tmp_path):
+    spec = SweepSpec("random", n=3, r=1, r_star=1, count=6, seed=2)
+    res = run_sweep(spec, tmp_path / "s", progress=False)
+    fig = P.random_deltas(res, path=tmp_path / "r.png")
+    ax = fig.axes[0]
+    assert sum(p.get_height() for p in ax.patches) == 6  # every instance in the histogram
+    assert any(abs(line.get_xdata()[0] - 0.5) < 1e-12 for line in ax.lines)  # theory 1/2
+    assert _png_ok(tmp_path / "r.png")
+
+
+def test_overparam_coinciding_curves_stay_distinguishable(tmp_path):
+    """Notebook 03: the (1, 1) and (2, 2) curves coincide; each keeps its own marker and
+    dash pattern, so neither hides the other."""
+    spec = SweepSpec("overparam", pairs=((1, 1), (2, 2)), t_steps=5)
+    res = run_sweep(spec, tmp_path / "s", progress=False)
+    d = res.column("delta_star")
+    assert np.allclose(d[: len(d) // 2], d[len(d) // 2 :], atol=1e-7)
+    lines = [ln for ln in P.overparam_curve(res).axes[0].lines if len(ln.get_xdata()) > 2]
+    assert len(lines) == 2
+    assert lines[0].get_marker() != lines[1].get_marker()
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()

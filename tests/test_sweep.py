@@ -233,3 +233,138 @@ def test_bad_specs_rejected():
         SweepSpec("overparam", pairs=((1, 2),), t_steps=3)
     with pytest.raises(InvalidInputError):
         run_sweep(SMALL, "/tmp/unused", jobs=0)
+
+
+# -- faults: bad points, locks, foreign rows, dead parents, Dask ---------------------------
+def _failing_solver(monkeypatch, bad: dict[str, BaseException]):
+    """Make the solve of the points whose x matches raise; the others solve normally."""
+    import ripcert.studies.sweep as sw
+
+    real = sw.solve_problem
+    by_x = {p.x.tobytes(): exc for p in points(SMALL) if p.id in bad for exc in [bad[p.id]]}
+
+    def solve(problem, solver):
+        exc = by_x.get(np.asarray(problem.x, dtype=float).tobytes())
+        if exc is not None:
+            raise exc
+        return real(problem, solver)
+
+    monkeypatch.setattr(sw, "solve_problem", solve)
+
+
+def test_a_bad_point_is_recorded_not_a_crash(tmp_path, monkeypatch):
+    """Issue 11: a LinAlgError/ValueError/MemoryError from one solve aborted the sweep."""
+    from ripcert.studies.sweep import failed_rows
+
+    ids = [p.id for p in points(SMALL)]
+    bad = {
+        ids[3]: np.linalg.LinAlgError("Singular matrix"),
+        ids[8]: ValueError("bad shape"),
+        ids[13]: MemoryError(),
+    }
+    _failing_solver(monkeypatch, bad)
+    res = run_sweep(SMALL, tmp_path, progress=False)
+    failed = failed_rows(res.rows)
+    assert [r["id"] for r in failed] == sorted(bad)
+    assert all(r["status"] == "failed" and math.isnan(r["delta_star"]) for r in failed)
+    assert "LinAlgError: Singular matrix" in failed[0]["solver_status"]
+    assert sum(r["status"] != "failed" for r in res.rows) == len(ids) - 3
+    monkeypatch.undo()
+    again = run_sweep(SMALL, tmp_path, progress=False, resume=True)  # retries failed points
+    assert again.computed == 3 and not failed_rows(again.rows)
+    full = run_sweep(SMALL, tmp_path / "full", progress=False)
+    assert comparable(again.rows) == comparable(full.rows)
+
+
+def test_second_sweep_on_a_locked_folder_is_refused(tmp_path):
+    from ripcert.studies.sweep import SweepAbortedError, _locked
+
+    out = tmp_path / "s"
+    out.mkdir()
+    with _locked(out):  # another sweep holds the folder
+        with pytest.raises(SweepAbortedError, match="in use by another running sweep"):
+            run_sweep(SMALL, out, progress=False)
+        with pytest.raises(SweepAbortedError):
+            run_sweep(SMALL, out, progress=False, resume=True)
+        assert sorted(p.name for p in out.iterdir()) == [".sweep.lock"]
+    assert run_sweep(SMALL, out, progress=False).computed == 20  # free again
+
+
+def test_resume_refuses_rows_of_another_sweep(tmp_path):
+    run_sweep(SMALL, tmp_path, progress=False)
+    other = run_sweep(SweepSpec("rank1", phi_steps=5, rho_steps=5), tmp_path / "o", progress=False)
+    csv_path = tmp_path / "sweep.csv"
+    foreign = [r for r in other.rows if r["id"] not in {p.id for p in points(SMALL)}][:1]
+    with open(csv_path, "a") as fh:
+        from ripcert.studies.sweep import format_row
+
+        fh.write(format_row(foreign[0]))
+    with pytest.raises(InvalidInputError, match="not in this sweep"):
+        run_sweep(SMALL, tmp_path, progress=False, resume=True)
+
+
+_POOL_SCRIPT = """
+import sys
+from ripcert.studies.sweep import SweepSpec, run_sweep
+spec = SweepSpec("random", n=6, r=2, r_star=2, count=400, seed=1)
+run_sweep(spec, sys.argv[1], progress=False, jobs=2)
+"""
+
+
+@pytest.mark.slow
+def test_pool_workers_die_with_a_killed_parent(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    proc = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT, str(tmp_path / "s")])
+    parent = psutil.Process(proc.pid)
+    workers: list = []
+    deadline = time.monotonic() + 120  # liveness bound, not a timing assertion
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [c for c in parent.children(recursive=True) if "python" in c.name().lower()]
+        time.sleep(0.05)
+    assert workers, "the sweep started no worker process"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=60)
+    assert not alive, f"workers outlived their parent: {[p.pid for p in alive]}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_dask_scheduler_leaves_nothing(tmp_path):
+    from ripcert.studies.sweep import SweepAbortedError
+
+    out = tmp_path / "s"
+    with pytest.raises(SweepAbortedError, match="cannot reach the Dask scheduler"):
+        run_sweep(
+            SMALL,
+            out,
+            progress=False,
+            scheduler=f"tcp://127.0.0.1:{_free_port()}",
+            connect_timeout=1.0,
+        )
+    assert not out.exists()
+    assert run_sweep(SMALL, out, progress=False).computed == 20  # nothing blocks a rerun
+
+
+@pytest.mark.slow
+def test_dask_without_workers_stops_instead_of_hanging(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    from ripcert.studies.sweep import SweepAbortedError
+
+    out = tmp_path / "s"
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        with pytest.raises(SweepAbortedError, match="no Dask worker"):
+            run_sweep(
+                SMALL,
+                out,
+                progress=False,
+                scheduler=cluster.scheduler_address,
+                worker_timeout=1.0,
+            )
+    assert not out.exists()  # nothing computed: nothing left behind

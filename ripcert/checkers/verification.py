@@ -985,6 +985,10 @@ def verify(
     bracket = rip_bracket(cert.operator, order, samples=samples, seed=seed)
     checks += _rip_checks(cert, bracket, tol)
     checks.append(_theorem_check(cert, bracket, tol))
+    if "structure" in cert.extra:  # structured certificates: ripcert.checkers.structure
+        from ripcert.checkers.structure import amend_structured
+
+        checks = amend_structured(cert, checks)
     for fn in extra_checks:
         checks.append(fn(cert))
     if exact:

@@ -7,9 +7,17 @@ import time
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ripcert.errors import InvalidInputError
 from ripcert.generator.solvers import SOLVERS
 
+from .common import add_mkdir
 from .inputs import matrix_arg
+from .paths import check_output_file
+
+#: largest n accepted with --no-reduce: the full-space SDP has an n(n+1)/2 × n(n+1)/2 matrix
+#: variable (78 × 78 at n = 12, seconds with Clarabel; at n = 40 it is 820 × 820 and Clarabel's
+#: KKT system needs hundreds of GB).  The reduced path (the default) has no such limit.
+NO_REDUCE_MAX_N = 12
 
 if TYPE_CHECKING:
     from ripcert.certificate import Certificate
@@ -21,13 +29,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="find the smallest-δ operator making X a spurious point for ground truth Z",
         description="Solve the counterexample SDP (docs/math.md §3) and write a certificate.",
     )
-    p.add_argument("--x", help='X inline: "0,0.7071" (vector) or "1,0;0,1;0,0" (rows by ;)')
+    p.add_argument(
+        "--x",
+        help='X inline: "0,0.7071" or "0 1/2" (one row: a vector); "1 0; 0 1; 0 0" (rows by ;)',
+    )
     p.add_argument("--z", help="Z inline, same syntax")
-    p.add_argument("--x-file", help="X from .json, .npy or .csv")
-    p.add_argument("--z-file", help="Z from .json, .npy or .csv")
+    p.add_argument("--x-file", help="X from .json, .npy, .csv or .txt (same grammar)")
+    p.add_argument("--z-file", help="Z from .json, .npy, .csv or .txt")
     p.add_argument("--margin", type=float, default=0.0, help="μ > 0 claims a strict local minimum")
-    p.add_argument("--solver", choices=SOLVERS, default="clarabel")
-    p.add_argument("--no-reduce", action="store_true", help="solve the full n(n+1)/2 SDP")
+    p.add_argument("--solver", choices=SOLVERS, default="clarabel", help="SDP solver")
+    p.add_argument(
+        "--no-reduce",
+        action="store_true",
+        help=f"solve the full n(n+1)/2 SDP (n ≤ {NO_REDUCE_MAX_N})",
+    )
     p.add_argument(
         "--exact",
         action="store_true",
@@ -35,6 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         " (with --no-reduce: n ≤ 6)",
     )
     p.add_argument("-o", "--output", help="write the certificate JSON here (atomically)")
+    add_mkdir(p)
     p.set_defaults(run=run)
 
 
@@ -76,20 +92,37 @@ def exact_summary(cert: Certificate) -> list[str]:
     return lines
 
 
+def check_no_reduce(n: int) -> None:
+    """Refuse ``--no-reduce`` above :data:`NO_REDUCE_MAX_N` before any solve."""
+    if n > NO_REDUCE_MAX_N:
+        raise InvalidInputError(
+            f"--no-reduce: n = {n} > {NO_REDUCE_MAX_N}; the full-space SDP has a "
+            f"{n * (n + 1) // 2}×{n * (n + 1) // 2} matrix variable (drop --no-reduce: the "
+            "default reduction to span([X Z]) gives the same δ*)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
+    output = (
+        check_output_file(args.output, "-o", mkdir=args.mkdir) if args.output is not None else None
+    )
     x = matrix_arg(args.x, args.x_file, "X")
     z = matrix_arg(args.z, args.z_file, "Z")
-    from ripcert.generator.counterexample import generate
+    from ripcert.generator.counterexample import generate_solved
     from ripcert.maker.certify import certify, check_certifiable
 
+    if args.no_reduce:
+        check_no_reduce(x.shape[0])
     if args.exact:
         check_certifiable(x.shape[0], reduced=not args.no_reduce)
     t0 = time.perf_counter()
-    cert = generate(x, z, margin=args.margin, solver=args.solver, reduce=not args.no_reduce)
+    cert, solved = generate_solved(
+        x, z, margin=args.margin, solver=args.solver, reduce=not args.no_reduce
+    )
     if args.exact:
-        cert = certify(cert)
+        cert = certify(cert, solved)
     print(summary(cert, time.perf_counter() - t0))
-    if args.output:
-        cert.save(args.output)
+    if output is not None:
+        cert.save(output)
         print(f"wrote      {args.output}")
     return 0

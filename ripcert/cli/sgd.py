@@ -17,6 +17,10 @@ from ripcert.studies.dynamics import (
 )
 from ripcert.studies.dynamics import run as run_trials
 
+from .common import add_mkdir, progress_enabled
+from .inputs import parse_number
+from .paths import check_output_file
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,24 +33,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--talk", action="store_true", help="the talk's δ = 1/2 operator (docs/math.md §6)"
     )
-    p.add_argument("--trials", type=int, default=10_000)
-    p.add_argument("--method", choices=METHODS, default="sgd")
-    p.add_argument("--step", type=float, default=1e-3)
-    p.add_argument("--iterations", type=int, default=10_000)
+    p.add_argument("--trials", type=int, default=10_000, help="independent random starts")
+    p.add_argument("--method", choices=METHODS, default="sgd", help="descent method")
+    p.add_argument("--step", type=float, default=1e-3, help="step size")
+    p.add_argument("--iterations", type=int, default=10_000, help="iterations per trial")
     p.add_argument("--noise", type=float, default=0.0, help="σ for --method gd_noise")
-    p.add_argument("--init", choices=INITS, default="gaussian")
-    p.add_argument("--init-scale", type=float, default=1.0)
+    p.add_argument("--init", choices=INITS, default="gaussian", help="initialisation")
+    p.add_argument("--init-scale", type=float, default=1.0, help="scale of Gaussian starts")
     p.add_argument("--gamma", type=float, default=1.0, help="for --init mix")
     p.add_argument("--gammas", help="comma list: run the γ sweep of the talk instead")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--tol", type=float, default=1e-2, help="success: ‖UUᵀ−ZZᵀ‖ ≤ tol‖ZZᵀ‖")
     p.add_argument("--json", help="write the result summary here")
+    add_mkdir(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.talk == (args.cert is not None):
         raise InvalidInputError("give a certificate file or --talk (not both)")
+    if args.trials < 1 or args.iterations < 0:
+        raise InvalidInputError("--trials must be ≥ 1 and --iterations ≥ 0")
+    json_out = (
+        check_output_file(args.json, "--json", mkdir=args.mkdir) if args.json is not None else None
+    )
+    show = progress_enabled(args)
     land = talk_landscape() if args.talk else from_certificate(Certificate.load(args.cert))
     proto = Protocol(
         name=args.method,
@@ -63,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"protocol   {proto.describe()}")
     if args.gammas:
         try:
-            gammas = [float(g) for g in args.gammas.split(",")]
+            gammas = [float(parse_number(g.strip(), "--gammas")) for g in args.gammas.split(",")]
         except ValueError:
             raise InvalidInputError(f"--gammas must be numbers, got {args.gammas!r}") from None
-        gs = gamma_sweep(land, proto, gammas, trials=args.trials)
+        gs = gamma_sweep(land, proto, gammas, trials=args.trials, progress=show)
         print("gamma  fail    min       5%        median    95%       max")
         for g, fr, q in zip(gs.gammas, gs.failure_rates, gs.quantiles, strict=True):
             print(f"{g:5.2f}  {fr:6.1%}  " + "  ".join(f"{v:.2e}" for v in q))
@@ -77,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             "quantiles": gs.quantiles.tolist(),
         }
     else:
-        res = run_trials(land, proto, trials=args.trials)
+        res = run_trials(land, proto, trials=args.trials, progress=show)
         lo, hi = res.ci
         print(
             f"trials     {res.trials:,}: {res.successes:,} succeed, {res.failures:,} fail "
@@ -86,6 +97,6 @@ def run(args: argparse.Namespace) -> int:
         )
         print(f"time       {res.seconds:.1f} s")
         out = res.summary()
-    if args.json:
-        atomic_write_text(args.json, json.dumps(out, indent=1) + "\n")
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(out, indent=1) + "\n")
     return 0

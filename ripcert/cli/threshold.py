@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import warnings
-from pathlib import Path
 
 from ripcert.certificate import atomic_write_text
+
+from .common import add_mkdir, progress_enabled
+from .paths import check_files_in, check_output_dir
+from .sweep import add_figure_options
 
 #: local-search methods of :func:`ripcert.studies.threshold.search` (checked equal in tests)
 METHODS = ("lbfgs", "nelder-mead")
@@ -23,14 +26,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--r", type=int, help="search rank r")
     p.add_argument("--r-star", type=int, help="true rank r* (≤ r)")
     p.add_argument("--all", action="store_true", help="every 1 ≤ r* ≤ r ≤ --max-rank")
-    p.add_argument("--max-rank", type=int, default=3)
+    p.add_argument("--max-rank", type=int, default=3, help="largest r with --all")
     p.add_argument("--starts", type=int, default=4, help="random starts per pair")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the starts")
     p.add_argument(
         "--seed-known", action="store_true", help="add a start near docs/math.md §7's point"
     )
-    p.add_argument("--method", choices=METHODS, default="lbfgs")
-    p.add_argument("--out", help="folder for table.md, table.json and certificates")
+    p.add_argument("--method", choices=METHODS, default="lbfgs", help="local search method")
+    p.add_argument(
+        "--out",
+        help="folder for table.md, table.json and certificates (created if missing;"
+        " its parent must exist)",
+    )
+    p.add_argument("--plot", action="store_true", help="also write threshold.FORMAT into --out")
+    add_figure_options(p)
+    add_mkdir(p)
     p.set_defaults(run=run)
 
 
@@ -49,6 +59,19 @@ def run(args: argparse.Namespace) -> int:
         pairs = [(args.r, args.r_star)]
     else:
         raise InvalidInputError("give --r and --r-star, or --all")
+    for r, rs in pairs:
+        if not 1 <= rs <= r:
+            raise InvalidInputError(f"need 1 ≤ r* ≤ r, got --r {r} --r-star {rs}")
+    if args.starts < 0 or (args.starts == 0 and not args.seed_known):
+        raise InvalidInputError("--starts: need at least one start (or --seed-known)")
+    if args.plot and args.out is None:
+        raise InvalidInputError("--plot needs --out")
+    out = None
+    if args.out is not None:
+        out = check_output_dir(args.out, "--out", mkdir=args.mkdir)
+        names = ["table.md", "table.json", f"threshold.{args.format}"]
+        names += [f"cert_r{r}_s{rs}.json" for r, rs in pairs]
+        check_files_in(out, names, "--out")
     results = []
     with warnings.catch_warnings():
         warnings.simplefilter("always", ThresholdViolationWarning)
@@ -61,12 +84,12 @@ def run(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     seed_known=args.seed_known,
                     method=args.method,
+                    progress=progress_enabled(args),
                 )
             )
     print(format_table(results))
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
+        out.mkdir(exist_ok=True)
         atomic_write_text(out / "table.md", format_table(results) + "\n")
         rows = []
         for res in results:
@@ -79,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
             rows.append(row)
         atomic_write_text(out / "table.json", json.dumps(rows, indent=1) + "\n")
         print(f"wrote      {out / 'table.md'}, {out / 'table.json'}")
+        if args.plot:
+            from ripcert.studies.plots import threshold_plot
+
+            fig_path = out / f"threshold.{args.format}"
+            threshold_plot(results, path=fig_path, size=args.size)
+            print(f"figure     {fig_path}")
     if any(res.below_theory for res in results):
         print("ripcert: WARNING: a value below the proven threshold was found (see table)")
         return 1

@@ -1,17 +1,26 @@
 """``ripcert verify``: independent re-check of certificate files (docs/math.md §1–§4, §6).
 
 Exit code 0 iff every check of every file passes, 1 if some check fails, 2 if a file is
-unreadable or invalid (one line per such file on stderr, no traceback).
+unreadable or invalid (one line per such file on stderr, no traceback).  Each file is
+checked on its own: a file that cannot be read or checked (malformed JSON, a JSON bomb, a
+numerical failure) is reported as invalid and the batch goes on.  ``--json`` prints strict
+JSON (non-finite numbers as ``null``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+from typing import Any
+
+import numpy as np
 
 from ripcert.checkers.rip import DEFAULT_SAMPLES
 from ripcert.checkers.verification import VerificationReport, exit_code, verify_file
+from ripcert.core.report import Check
+from ripcert.errors import RipcertError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,9 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--samples",
         type=int,
         default=DEFAULT_SAMPLES,
-        help=f"random restarts per side of the RIP witness search (default {DEFAULT_SAMPLES})",
+        help="random restarts per side of the RIP witness search",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the witness search (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the witness search")
     p.add_argument(
         "--exact",
         action="store_true",
@@ -72,13 +81,43 @@ def table(rep: VerificationReport) -> str:
     return "\n".join(lines)
 
 
+def strict_json(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by ``None`` (and NumPy scalars unwrapped),
+    so that ``json.dumps(..., allow_nan=False)`` cannot fail."""
+    if isinstance(obj, dict):
+        return {str(k): strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [strict_json(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return strict_json(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def check_one(path: str, samples: int, seed: int, exact: bool) -> VerificationReport:
+    """Verify one file; any failure to read or check it becomes an ``invalid`` report."""
+    try:
+        return verify_file(path, samples=samples, seed=seed, exact=exact)
+    except RecursionError:
+        reason = "JSON nested too deeply"
+    except MemoryError:
+        reason = "out of memory while checking"
+    except (RipcertError, ValueError, ArithmeticError, np.linalg.LinAlgError, OSError) as exc:
+        reason = f"cannot check: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    chk = Check("integrity", False, reason, value=float("nan"), tolerance=0.0)
+    return VerificationReport(path, (chk,), invalid=True, samples=samples, seed=seed)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.samples < 1:
         print("ripcert: error: --samples must be ≥ 1", file=sys.stderr)
         return 2
     reports = []
     for path in args.files:
-        rep = verify_file(path, samples=args.samples, seed=args.seed, exact=args.exact)
+        rep = check_one(path, args.samples, args.seed, args.exact)
         reports.append(rep)
         if rep.invalid:
             print(f"ripcert: error: {path}: {rep.checks[0].detail}", file=sys.stderr)
@@ -86,5 +125,5 @@ def run(args: argparse.Namespace) -> int:
             print(table(rep))
             print()
     if args.json:
-        print(json.dumps([r.to_dict() for r in reports], indent=1, allow_nan=False))
+        print(json.dumps(strict_json([r.to_dict() for r in reports]), indent=1, allow_nan=False))
     return exit_code(reports)

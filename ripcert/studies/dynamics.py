@@ -230,7 +230,9 @@ def initial_points(land: Landscape, proto: Protocol, trials: int, rng) -> np.nda
     return (1 - proto.gamma) * land.x_bad[None] + proto.gamma * g
 
 
-def descend(land: Landscape, u0: np.ndarray, proto: Protocol, rng) -> np.ndarray:
+def descend(
+    land: Landscape, u0: np.ndarray, proto: Protocol, rng, progress: bool = False
+) -> np.ndarray:
     """Run the protocol's method from ``u0`` (T, n, r); diverged trials become NaN.
 
     Entry-wise over trials (each entry of U is a length-T vector), which for the small n
@@ -251,8 +253,18 @@ def descend(land: Landscape, u0: np.ndarray, proto: Protocol, rng) -> np.ndarray
     step4 = 4.0 * proto.step
     noise = proto.noise * math.sqrt(proto.step) if proto.method == "gd_noise" else 0.0
     buf = np.empty(t_count)
+    from tqdm import tqdm
+
+    its = tqdm(
+        range(proto.iterations),
+        desc=proto.method + (f" γ = {proto.gamma:g}" if proto.init == "mix" else ""),
+        unit="it",
+        disable=not progress or None,  # None: also off when stderr is not a terminal
+        leave=False,
+        mininterval=0.5,
+    )
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(proto.iterations):
+        for _ in its:
             res = []
             for j, k in pairs:
                 v = u[j][0] * u[k][0]
@@ -355,8 +367,12 @@ def run(
     proto: Protocol,
     trials: int = 1000,
     chunk: int = 200_000,
+    progress: bool = False,
 ) -> DynamicsResult:
-    """Run ``trials`` independent trials of the protocol (seeded by ``proto.seed``)."""
+    """Run ``trials`` independent trials of the protocol (seeded by ``proto.seed``).
+
+    ``progress`` shows a tqdm bar over the iterations on stderr (only if it is a terminal).
+    """
     if trials < 1:
         raise InvalidInputError("trials must be ≥ 1")
     t0 = time.perf_counter()
@@ -365,7 +381,7 @@ def run(
     for start in range(0, trials, chunk):
         k = min(chunk, trials - start)
         u0 = initial_points(land, proto, k, rng)
-        finals.append(descend(land, u0, proto, rng))
+        finals.append(descend(land, u0, proto, rng, progress=progress))
     u = np.concatenate(finals)
     diverged = np.isnan(u).any(axis=(1, 2))
     with np.errstate(invalid="ignore"):
@@ -400,13 +416,17 @@ class GammaSweep:
 
 
 def gamma_sweep(
-    land: Landscape, proto: Protocol, gammas: Sequence[float], trials: int = 1000
+    land: Landscape,
+    proto: Protocol,
+    gammas: Sequence[float],
+    trials: int = 1000,
+    progress: bool = False,
 ) -> GammaSweep:
     """Starts ``(1−γ)·X_bad + γ·Gaussian`` for each γ, ``trials`` each (seed ``proto.seed + i``)."""
     results = []
     for i, g in enumerate(gammas):
         p = replace(proto, init="mix", gamma=float(g), seed=proto.seed + i)
-        results.append(run(land, p, trials))
+        results.append(run(land, p, trials, progress=progress))
     return GammaSweep(
         gammas=np.asarray(gammas, dtype=float),
         quantiles=np.array([r.quantiles() for r in results]),

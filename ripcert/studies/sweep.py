@@ -22,15 +22,26 @@ a side-car JSON of the sweep parameters; an interrupted sweep restarted with
 ``resume=True`` skips the ids already in the CSV and refuses to mix a different sweep.
 When the sweep finishes the CSV is rewritten sorted by id, so the final table is the same
 whatever the order of completion (local processes, Dask, or interrupted and resumed).
+
+Faults: a point whose solve raises (a solver failure, ``LinAlgError``, ``ValueError``,
+``MemoryError``, …) is recorded with status ``failed`` (or ``solver_error``) and the sweep
+goes on; :func:`failed_rows` lists them.  An exclusive lock (``out/.sweep.lock``, ``flock``:
+released by the kernel when the process dies) stops a second sweep from writing to the same
+folder.  Local worker processes exit when the sweep process dies.  A Dask scheduler is
+contacted before anything is written (``connect_timeout``), and a sweep whose Dask cluster
+has had no worker for ``worker_timeout`` seconds stops with :class:`SweepAbortedError`
+(the rows finished so far are kept; ``resume=True`` continues).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -42,7 +53,7 @@ import numpy as np
 
 from ripcert.certificate import atomic_write_text
 from ripcert.core.closed_form import rank1_delta, theory_threshold
-from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
+from ripcert.errors import InvalidInputError, NoCounterexampleError, RipcertError, SolverError
 from ripcert.generator.counterexample import solve_problem
 from ripcert.generator.problem import CounterexampleProblem
 from ripcert.version import __version__
@@ -78,6 +89,19 @@ BELOW_THEORY_TOL = 1e-6
 
 CSV_NAME = "sweep.csv"
 SIDECAR_NAME = "sweep.json"
+LOCK_NAME = ".sweep.lock"
+#: statuses of points whose δ* could not be computed
+FAILED_STATUSES = ("failed", "solver_error")
+#: seconds to wait for a Dask scheduler, and without any Dask worker, before giving up
+CONNECT_TIMEOUT = 5.0
+WORKER_TIMEOUT = 60.0
+
+
+class SweepAbortedError(RipcertError):
+    """The sweep could not start or continue (busy folder, unreachable or worker-less Dask
+    cluster).  Rows already finished are kept; CLI exit 2."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -222,14 +246,27 @@ def points(spec: SweepSpec) -> list[Point]:
     return out
 
 
+def _blank_row(point: Point, margin: float) -> dict[str, Any]:
+    row: dict[str, Any] = {c: None for c in COLUMNS}
+    row.update(id=point.id, kind=point.id.split("-", 1)[0], margin=margin, **point.params)
+    row["claim"] = "strict_local_min" if margin > 0 else "second_order_critical"
+    return row
+
+
+def failed_row(point: Point, margin: float, exc: BaseException) -> dict[str, Any]:
+    """The row of a point whose evaluation did not return (its worker died, …)."""
+    row = _blank_row(point, margin)
+    row.update(status="failed", solver="", solver_status=_one_line(exc), below_theory=False)
+    row.update(delta_star=math.nan, delta_theory=theory_threshold(row["r"], row["r_star"]))
+    return row
+
+
 def evaluate(point: Point, margin: float = 0.0, solver: str = "clarabel") -> dict[str, Any]:
     """One row of the table: δ* from the SDP, closed form, theory bound, claim, status, time."""
     t0 = time.perf_counter()
     p = point.params
     r, rs = int(p["r"]), int(p["r_star"])
-    row: dict[str, Any] = {c: None for c in COLUMNS}
-    row.update(id=point.id, kind=point.id.split("-", 1)[0], margin=margin, **p)
-    row["claim"] = "strict_local_min" if margin > 0 else "second_order_critical"
+    row = _blank_row(point, margin)
     try:
         solved = solve_problem(CounterexampleProblem(point.x, point.z, margin), solver)
         eta = solved.solution.eta
@@ -243,7 +280,10 @@ def evaluate(point: Point, margin: float = 0.0, solver: str = "clarabel") -> dic
         row.update(status="no_counterexample", solver="", solver_status="not_solved")
     except SolverError as exc:
         delta = math.nan
-        row.update(status="solver_error", solver="", solver_status=str(exc)[:200])
+        row.update(status="solver_error", solver="", solver_status=_one_line(exc))
+    except (ArithmeticError, ValueError, MemoryError, np.linalg.LinAlgError) as exc:
+        delta = math.nan  # one bad point is recorded, never aborts the sweep
+        row.update(status="failed", solver="", solver_status=_one_line(exc))
     row["delta_star"] = float(delta)
     if r == 1 and rs == 1:
         cf = rank1_delta(point.x, point.z)
@@ -254,6 +294,16 @@ def evaluate(point: Point, margin: float = 0.0, solver: str = "clarabel") -> dic
     row["below_theory"] = bool(math.isfinite(delta) and delta < theory - BELOW_THEORY_TOL)
     row["seconds"] = time.perf_counter() - t0
     return row
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
+
+
+def failed_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose δ* could not be computed (status in :data:`FAILED_STATUSES`), by id."""
+    return sorted((r for r in rows if r["status"] in FAILED_STATUSES), key=lambda r: r["id"])
 
 
 def _evaluate_args(args: tuple[Point, float, str]) -> dict[str, Any]:
@@ -333,8 +383,7 @@ def _sidecar(spec: SweepSpec) -> dict[str, Any]:
 
 
 def _prepare(out: Path, spec: SweepSpec, resume: bool) -> dict[str, dict[str, Any]]:
-    """Create or reopen the output folder; return the rows already done, keyed by id."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Open the (locked) output folder; return the rows already done, keyed by id."""
     csv_path, side = out / CSV_NAME, out / SIDECAR_NAME
     if csv_path.exists() or side.exists():
         if not resume:
@@ -347,7 +396,14 @@ def _prepare(out: Path, spec: SweepSpec, resume: bool) -> dict[str, dict[str, An
             raise InvalidInputError(
                 f"{out} holds a different sweep ({meta.get('spec')}); refusing to mix them"
             )
-        done = {r["id"]: r for r in read_table(csv_path)} if csv_path.exists() else {}
+        rows = read_table(csv_path) if csv_path.exists() else []
+        done = {r["id"]: r for r in rows if r["status"] not in FAILED_STATUSES}  # retried
+        foreign = sorted(set(done) - {p.id for p in points(spec)})
+        if foreign:
+            raise InvalidInputError(
+                f"{csv_path} holds {len(foreign)} row(s) not in this sweep (e.g. {foreign[0]});"
+                " refusing to mix them"
+            )
         write_table(csv_path, done.values())  # drop a torn line before appending
         return done
     atomic_write_text(side, json.dumps(_sidecar(spec), indent=1) + "\n")
@@ -364,6 +420,8 @@ def run_sweep(
     resume: bool = False,
     progress: bool = True,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    worker_timeout: float = WORKER_TIMEOUT,
 ) -> SweepResult:
     """Run (or resume) a sweep, writing ``out/sweep.csv`` and ``out/sweep.json``.
 
@@ -372,25 +430,45 @@ def run_sweep(
     Points go to workers in small batches; every finished point is appended to the CSV
     and flushed before the next is reported, so killing the sweep loses at most the
     batches in flight.
-    ``on_row`` is called with each new row after it is written.
+    ``on_row`` is called with each new row after it is written.  ``progress`` shows a tqdm
+    bar on stderr when it is a terminal.  The Dask scheduler is contacted first, within
+    ``connect_timeout`` seconds, so an unreachable one leaves nothing behind.
     """
     if jobs < 1:
         raise InvalidInputError("jobs must be ≥ 1")
     out = Path(out)
-    done = _prepare(out, spec, resume)
-    todo = [p for p in points(spec) if p.id not in done]
-    csv_path = out / CSV_NAME
-    computed = 0
-    with open(csv_path, "a", encoding="utf-8") as fh:
-        for row in _iter_rows(todo, spec, jobs, scheduler, progress, len(done)):
-            fh.write(format_row(row))
-            fh.flush()
-            done[row["id"]] = row
-            computed += 1
-            if on_row is not None:
-                on_row(row)
-    rows = sorted(done.values(), key=lambda r: r["id"])
-    write_table(csv_path, rows)
+    with contextlib.ExitStack() as stack:
+        client = None
+        if scheduler is not None:
+            client = stack.enter_context(_dask_client(scheduler, connect_timeout))
+        created = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            stack.enter_context(_locked(out))
+            done = _prepare(out, spec, resume)
+        except BaseException:
+            if created:
+                _remove_new_folder(out)
+            raise
+        todo = [p for p in points(spec) if p.id not in done]
+        csv_path = out / CSV_NAME
+        computed = 0
+        try:
+            with open(csv_path, "a", encoding="utf-8") as fh:
+                rows = _iter_rows(todo, spec, jobs, client, progress, len(done), worker_timeout)
+                for row in rows:
+                    fh.write(format_row(row))
+                    fh.flush()
+                    done[row["id"]] = row
+                    computed += 1
+                    if on_row is not None:
+                        on_row(row)
+        except SweepAbortedError:
+            if created and not done:
+                _remove_new_folder(out)  # nothing computed: leave nothing behind
+            raise
+        rows = sorted(done.values(), key=lambda r: r["id"])
+        write_table(csv_path, rows)
     return SweepResult(
         spec=spec,
         rows=tuple(read_table(csv_path)),
@@ -401,10 +479,107 @@ def run_sweep(
     )
 
 
+def _remove_new_folder(out: Path) -> None:
+    """Undo the creation of an output folder that received no row (nothing left behind)."""
+    for name in (CSV_NAME, SIDECAR_NAME, LOCK_NAME):
+        (out / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        out.rmdir()  # only if empty: never remove anything else
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """Hold an exclusive ``flock`` on ``out/.sweep.lock`` (freed by the kernel on exit)."""
+    import fcntl
+
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SweepAbortedError(
+                f"{out} is in use by another running sweep; wait for it or choose another --out"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str, timeout: float):
+    """A Dask client, or :class:`SweepAbortedError` if the scheduler does not answer."""
+    import logging
+
+    from dask.distributed import Client
+
+    quiet = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in quiet]
+    for lg in quiet:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        try:
+            client = Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise SweepAbortedError(
+                f"cannot reach the Dask scheduler {scheduler!r} within {timeout:g} s"
+                f" ({type(exc).__name__})"
+            ) from None
+        try:
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.close(timeout=2)
+    finally:
+        for lg, lv in zip(quiet, levels, strict=True):
+            lg.setLevel(lv)
+
+
 def _progress(total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, disable=not enabled, desc="sweep", unit="pt")
+    # disable=None: tqdm also stays silent when stderr is not a terminal
+    return tqdm(total=total, initial=initial, disable=not enabled or None, desc="sweep", unit="pt")
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the sweep process ``parent`` dies (even by SIGKILL).
+
+    On Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; everywhere a daemon thread that polls
+    the parent's pid once a second."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+    def poll() -> None:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            if os.getppid() == 1:
+                os._exit(1)
+            time.sleep(1.0)
+
+    if not _pid_alive(parent):
+        os._exit(1)
+    threading.Thread(target=poll, daemon=True, name="ripcert-parent-watch").start()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _evaluate_batch(batch: list[tuple[Point, float, str]]) -> list[dict[str, Any]]:
@@ -422,25 +597,30 @@ def _iter_rows(
     todo: Sequence[Point],
     spec: SweepSpec,
     jobs: int,
-    scheduler: str | None,
+    client: Any,
     progress: bool,
     initial: int,
+    worker_timeout: float = WORKER_TIMEOUT,
 ) -> Iterable[dict[str, Any]]:
     args = [(p, spec.margin, spec.solver) for p in todo]
     with _progress(len(todo) + initial, initial, progress) as bar:
-        if scheduler is not None:
-            yield from _dask_rows(_batches(args, 4), scheduler, bar)
+        if client is not None:
+            yield from _dask_rows(_batches(args, 4), client, bar, worker_timeout)
         elif jobs == 1 or len(args) <= 1:
             for a in args:
                 row = _evaluate_args(a)
                 bar.update()
                 yield row
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futs = [pool.submit(_evaluate_batch, b) for b in _batches(args, jobs)]
+            with ProcessPoolExecutor(
+                max_workers=jobs, initializer=_watch_parent, initargs=(os.getpid(),)
+            ) as pool:
+                batches = _batches(args, jobs)
+                futs = [pool.submit(_evaluate_batch, b) for b in batches]
+                batch_of = dict(zip(futs, batches, strict=True))
                 try:
                     for fut in as_completed(futs):
-                        rows = fut.result()
+                        rows = _batch_rows(fut, batch_of[fut])
                         bar.update(len(rows))
                         yield from rows
                 finally:
@@ -448,18 +628,49 @@ def _iter_rows(
                         fut.cancel()
 
 
-def _dask_rows(batches: list, scheduler: str, bar) -> Iterable[dict[str, Any]]:
-    from dask.distributed import Client
-    from dask.distributed import as_completed as dask_completed
+def _batch_rows(fut: Any, batch: list[tuple[Point, float, str]]) -> list[dict[str, Any]]:
+    """A finished batch's rows; if the batch itself failed (its worker died), every point
+    of it is recorded as failed (``resume`` retries failed points)."""
+    try:
+        return fut.result()
+    except Exception as exc:
+        return [failed_row(p, margin, exc) for p, margin, _ in batch]
 
-    with Client(scheduler) as client:
-        futs = client.map(_evaluate_batch, batches, pure=False)
-        try:
-            for fut in dask_completed(futs):
-                rows = fut.result()
+
+def _dask_rows(batches: list, client: Any, bar, worker_timeout: float) -> Iterable[dict[str, Any]]:
+    """Rows from Dask, in completion order; stops if no worker is alive for ``worker_timeout``."""
+    futs = client.map(_evaluate_batch, batches, pure=False)
+    batch_of = {f.key: b for f, b in zip(futs, batches, strict=True)}
+    pending = list(futs)
+    idle_since: float | None = None
+    try:
+        while pending:
+            finished = [f for f in pending if f.done()]
+            pending = [f for f in pending if not f.done() and f not in finished]
+            if not finished:
+                time.sleep(0.2)
+            for fut in finished:
+                rows = _batch_rows(fut, batch_of[fut.key])
                 bar.update(len(rows))
                 yield from rows
-        finally:
+            if finished or not pending:
+                idle_since = None
+                continue
+            try:
+                workers = len(client.scheduler_info().get("workers", {}))
+            except Exception:  # the scheduler itself went away
+                workers = 0
+            if workers:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > worker_timeout:
+                raise SweepAbortedError(
+                    f"no Dask worker for {worker_timeout:g} s; {len(pending)} batch(es) not"
+                    " computed (the finished rows are saved: rerun with --resume)"
+                )
+    finally:
+        with contextlib.suppress(Exception):
             client.cancel(futs)
 
 
@@ -495,8 +706,10 @@ __all__ = [
     "Point",
     "SweepResult",
     "SweepSpec",
+    "SweepAbortedError",
     "comparable",
     "evaluate",
+    "failed_rows",
     "grid_minimum",
     "overparam_ts",
     "points",
