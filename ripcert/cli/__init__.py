@@ -20,7 +20,7 @@ import warnings
 from ripcert.errors import RipcertError
 from ripcert.version import __version__
 
-from . import certify, demo, generate, landscape, sgd, sweep, threshold, verify
+from . import certify, demo, generate, landscape, radius_search, sgd, sweep, threshold, verify
 
 #: subcommand modules, in the order ``ripcert --help`` lists them
 SUBCOMMANDS = {
@@ -32,6 +32,7 @@ SUBCOMMANDS = {
     "threshold": threshold,
     "sgd": sgd,
     "landscape": landscape,
+    "radius-search": radius_search,
 }
 
 
