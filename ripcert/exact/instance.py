@@ -34,8 +34,9 @@ Irrational X (e.g. x = (0, 1/√2)).  Every condition depends on X only through
 kernel are preserved, so the claim holds for *every* X with ``XXᵀ = YΓYᵀ``.  Only ``ZZᵀ``
 enters (as a rational PSD matrix).
 
-Reduced instance with a metric (the user's own input at any n).  Every float is a
-rational, so (X, Z) *are* rational data.  Let ``B`` (n×k, rational, full column rank) span
+Reduced instance with a metric (the user's own input at any n).  In this paragraph the
+kernel is written K and the bracket 𝔅, as B and G name the basis and its Gram matrix (in the
+code: ``kernel``, ``metric``).  Every float is a rational, so (X, Z) *are* rational data.  Let ``B`` (n×k, rational, full column rank) span
 ``span([X Z])`` — :mod:`ripcert.exact.basis` takes independent columns of ``[X Z]`` — with
 Gram matrix ``G = BᵀB`` and exact coordinates ``X = B·C_X``, ``Z = B·C_Z``.  The subspace
 ``𝒱 = {B S Bᵀ : S ∈ S^k}`` of S^n has ``‖B S Bᵀ‖²_F = tr(G S G S) = t(S)ᵀ D_G t(S)``
@@ -59,8 +60,8 @@ Lift lemma (all identities exact; ``E = XXᵀ − ZZᵀ = B E_C Bᵀ``, ``E_C = 
 
        ½∇²f(X)[U, U] = t(C_X Vᵀ + V C_Xᵀ)ᵀ K t(C_X Vᵀ + V C_Xᵀ) + 2⟨S_v, VVᵀ⟩ + 2‖X U⊥ᵀ‖²_F.
 
-   The first two terms are the bracket of the reduced instance ``(C_X, C_Z, K)`` (the
-   formula of docs/math.md §1 with ``Y = C_X``), the last is ``2 tr(U⊥ XᵀX U⊥ᵀ) ≥ 0``.  So
+   The first two terms are the bracket 𝔅 of the reduced instance ``(C_X, C_Z, K)`` (the
+   formula above with ``Y = C_X``, Γ = I), the last is ``2 tr(U⊥ XᵀX U⊥ᵀ) ≥ 0``.  So
    SOC on R^{n×r} ⇔ SOC of the reduced bracket; with ``{XΩ} = {B C_X Ω}`` and rank X = r
    (``XᵀX = C_XᵀGC_X ≻ 0``), strictness lifts too; a margin lifts iff in addition
    ``2XᵀX ⪰ L·μ·c·I`` (checked exactly as ``2C_XᵀGC_X ⪰ LμcΓ⁻¹``).  Norms of U:
