@@ -36,7 +36,8 @@ enters (as a rational PSD matrix).
 
 Reduced instance with a metric (the user's own input at any n).  In this paragraph the
 kernel is written K and the bracket 𝔅, as B and G name the basis and its Gram matrix (in the
-code: ``kernel``, ``metric``).  Every float is a rational, so (X, Z) *are* rational data.  Let ``B`` (n×k, rational, full column rank) span
+code: ``kernel``, ``metric``).  Every float is a rational, so (X, Z) *are* rational data.
+Let ``B`` (n×k, rational, full column rank) span
 ``span([X Z])`` — :mod:`ripcert.exact.basis` takes independent columns of ``[X Z]`` — with
 Gram matrix ``G = BᵀB`` and exact coordinates ``X = B·C_X``, ``Z = B·C_Z``.  The subspace
 ``𝒱 = {B S Bᵀ : S ∈ S^k}`` of S^n has ``‖B S Bᵀ‖²_F = tr(G S G S) = t(S)ᵀ D_G t(S)``
