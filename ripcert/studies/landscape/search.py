@@ -215,9 +215,10 @@ def spectral_start(op: Operator, z: np.ndarray, r: int, which: int = 0) -> np.nd
     e.g. x = (0, 1/√2) of the δ = 1/2 instance)."""
     lam, v = _normal_eig(op, z)
     n = op.n
-    idx = list(range(min(r, n)))
-    if which > 0 and n > r:
-        idx[-1] = r - 1 + (which % (n - r + 1))
+    avail = len(lam)  # n, or dim span([P Z e_1..e_4]) for lifted operators
+    idx = list(range(min(r, avail)))
+    if which > 0 and avail > r:
+        idx[-1] = r - 1 + (which % (avail - r + 1))
     top = max(float(lam[0]), 1e-300)
     scales = np.sqrt(np.maximum(lam[idx], 0.5 * top if which > 0 else 0.0))
     out = v[:, idx] * scales
@@ -306,10 +307,10 @@ def _root(loss: Loss, x0: np.ndarray, max_iter: int, gtol: float) -> np.ndarray:
             jac=jac,
             method="trf",
             tr_solver="lsmr",
-            xtol=1e-15,
-            ftol=1e-15,
-            gtol=1e-15,
-            max_nfev=max_iter,
+            xtol=1e-12,
+            ftol=1e-12,
+            gtol=1e-12,
+            max_nfev=max_iter // 3,
         )
     return unvec(res.x, n, r)
 
@@ -534,7 +535,7 @@ def search(
     found: list[tuple[np.ndarray, int, list[str]]] = []
     runs = rejected = 0
     for k, (label, x0) in enumerate(starts):
-        ends = [("min", _minimise(loss, x0, weight, options.max_iter, 1e-3 * GRAD_TOL * g_unit))]
+        ends = [("min", _minimise(loss, x0, weight, options.max_iter, 1e-2 * GRAD_TOL * g_unit))]
         if options.saddles:
             ends.append(("root", _root(loss, x0, options.max_iter, GRAD_TOL * g_unit)))
         for method, x in ends:
