@@ -258,3 +258,31 @@ def test_sections_round_trip_and_refuse_malformed(talk_n1000):
     bad.update(basis="identity")  # k = n = 1000 would be claimed: refused before any work
     with pytest.raises(CertificateFormatError, match="k = 1000"):
         ExactSection.from_dict(bad, 1000, 1, 1)
+
+
+@pytest.mark.parametrize("reduce", [True, False])
+def test_certify_takes_the_dual_from_the_primal_solve(monkeypatch, reduce):
+    """`certify(*generate_solved(...))`: the dual bound uses the solve's own multipliers (on
+    the span, or on S^n for a full-space solve) — the fallback paths are never entered."""
+    import ripcert.maker.dual as md
+    from ripcert.checkers.dual import verify_dual
+    from ripcert.generator.counterexample import generate_solved
+    from ripcert.maker.certify import certify
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the dual was solved again")
+
+    monkeypatch.setattr(md, "_duals_from_primal", refuse)
+    monkeypatch.setattr(md, "_solve_dual", refuse)
+    x, z = np.array([[0.3], [-0.4], [0.9]]), np.array([[1.0], [0.2], [-0.1]])
+    cert = certify(*generate_solved(x, z, reduce=reduce))
+    du = cert.extra["dual"]
+    assert du["solver"]["multipliers"] == "passed in"
+    assert ("reduced_x" in du) == reduce  # identity basis on S³ for the full-space solve
+    cf = rank1_delta(x, z)
+    assert du["lower"] <= cf + 1e-12 <= du["upper"] + 2e-12 and du["gap"] <= 1e-6
+    checks = verify_dual(cert)
+    assert all(c.passed for c in checks), [(c.name, c.detail) for c in checks if not c.passed]
+    bad = copy.deepcopy(du)
+    bad["multipliers"]["S1"][0][0] = "-1/1"
+    assert "dual_s1_psd" in {c.name for c in verify_dual(cert.with_extra(dual=bad)) if not c.passed}

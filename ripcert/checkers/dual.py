@@ -8,11 +8,11 @@ duality bound of :mod:`ripcert.exact.duality` is re-derived in the metric ``G = 
 
 from __future__ import annotations
 
-from flint import fmpq
+from flint import fmpq, fmpq_mat
 
 from ripcert.core.report import Check, proved
 from ripcert.errors import CertificateFormatError
-from ripcert.exact.basis import span_checks
+from ripcert.exact.basis import exact_matrix, span_checks
 from ripcert.exact.duality import dual_checks, eta_upper, lower_from_eta, margin_low, projector
 from ripcert.exact.rational import ldl_psd, parse_q, q_str
 from ripcert.exact.sections import DualSection
@@ -26,15 +26,21 @@ def verify_dual(cert) -> list[Check]:
     """Re-check a certificate's ``dual`` section exactly from its stored multipliers."""
     if not isinstance(cert.extra.get("dual"), dict):
         raise CertificateFormatError("certificate has no dual section")
-    du = DualSection.from_dict(cert.extra["dual"], cert.r, cert.r_star)
-    tie, gram = span_checks(du.span, cert.x, cert.z)
-    ok = all(c.passed for c in tie)
-    detail = "; ".join(f"{c.name}: {c.detail}" for c in tie)
-    checks = [proved("dual_reduced_pair", ok, detail)]
-    if not ok:
-        return checks
+    du = DualSection.from_dict(cert.extra["dual"], cert.r, cert.r_star, cert.n)
     s = _pow2(du.scale_power)
-    xq, zq = du.span.x_coords * s, du.span.z_coords * s
+    gram: fmpq_mat | None
+    if du.span is None:  # identity basis: the pair is (X, Z) itself on S^n
+        gram = None
+        xq, zq = exact_matrix(cert.x) * s, exact_matrix(cert.z) * s
+        checks = [proved("dual_reduced_pair", True, "identity basis: the stored X, Z on S^n")]
+    else:
+        tie, gram = span_checks(du.span, cert.x, cert.z)
+        ok = all(c.passed for c in tie)
+        detail = "; ".join(f"{c.name}: {c.detail}" for c in tie)
+        checks = [proved("dual_reduced_pair", ok, detail)]
+        if not ok:
+            return checks
+        xq, zq = du.span.x_coords * s, du.span.z_coords * s
     rm, dmat, more = dual_checks(xq, zq, du.y, du.s1, du.s2, gram)
     checks += more
     checks.append(

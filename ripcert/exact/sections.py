@@ -15,8 +15,10 @@ checked before any exact work).  Rationals are ``"p/q"`` strings, matrices lists
   ``XXᵀ ≈ P·YΓYᵀ·Pᵀ``), chosen on request; ``snap`` records how and the distances
   ``‖XXᵀ − P·YΓYᵀ·Pᵀ‖_F/‖ZZᵀ‖_F`` and ``‖ZZᵀ − P·zzT·Pᵀ‖_F/‖ZZᵀ‖_F`` (P the float basis).
 
-``dual``: the rigorous lower bound of :mod:`ripcert.exact.duality`, always on the reduced pair
-``(2^s·C_X, 2^s·C_Z)`` of the same kind of span basis with its metric ``G = BᵀB`` — again the
+``dual``: the rigorous lower bound of :mod:`ripcert.exact.duality` on the reduced pair
+``(2^s·C_X, 2^s·C_Z)`` of the same kind of span basis with its metric ``G = BᵀB``
+(``basis = {"columns", "powers"}``), or on ``(2^s·X, 2^s·Z)`` themselves on S^n
+(``basis = {"kind": "identity"}``, for multipliers of a full-space solve) — either way the
 user's own input, exactly.
 """
 
@@ -290,7 +292,8 @@ class DualSection:
 
     The multipliers (Y, S₁, S₂, τ) are in the triangle coordinates of the reduced pair
     ``(2^scale_power·C_X, 2^scale_power·C_Z)`` of ``span`` with metric ``G = BᵀB``
-    (:mod:`ripcert.exact.duality`).
+    (:mod:`ripcert.exact.duality`), or of ``2^scale_power·(X, Z)`` on S^n when ``span`` is
+    None (identity basis).
     """
 
     lower: float
@@ -300,7 +303,7 @@ class DualSection:
     eta_upper: fmpq
     scale_power: int
     margin: float
-    span: SpanBasis
+    span: SpanBasis | None
     y: fmpq_mat
     s1: fmpq_mat
     s2: fmpq_mat
@@ -326,9 +329,7 @@ class DualSection:
             "scale_power": self.scale_power,
             "margin": self.margin,
             "solver": dict(self.solver),
-            "basis": {"columns": list(self.span.columns), "powers": list(self.span.powers)},
-            "reduced_x": mat_str(self.span.x_coords),
-            "reduced_z": mat_str(self.span.z_coords),
+            **self._basis_dict(),
             "multipliers": {
                 "Y": mat_str(self.y),
                 "S1": mat_str(self.s1),
@@ -338,9 +339,19 @@ class DualSection:
             "shifts": {"sigma1": q_str(self.sigma1), "sigma2": q_str(self.sigma2)},
         }
 
+    def _basis_dict(self) -> dict:
+        if self.span is None:
+            return {"basis": {"kind": "identity"}}
+        return {
+            "basis": {"columns": list(self.span.columns), "powers": list(self.span.powers)},
+            "reduced_x": mat_str(self.span.x_coords),
+            "reduced_z": mat_str(self.span.z_coords),
+        }
+
     @classmethod
-    def from_dict(cls, d: Any, r: int, rs: int) -> DualSection:
-        """Parse a ``dual`` section of a certificate with X n×r, Z n×r*."""
+    def from_dict(cls, d: Any, r: int, rs: int, n: int | None = None) -> DualSection:
+        """Parse a ``dual`` section of a certificate with X n×r, Z n×r* (``n`` is needed for
+        an identity-basis section)."""
         if not isinstance(d, dict):
             raise CertificateFormatError("dual section must be an object")
         try:
@@ -353,13 +364,19 @@ class DualSection:
             raise CertificateFormatError(f"dual section malformed: {exc}") from None
         if abs(power) > MAX_POWER:
             raise CertificateFormatError("dual.scale_power out of range")
-        span = _span_from_dict(
-            {**basis, "x_coords": d.get("reduced_x"), "z_coords": d.get("reduced_z")},
-            "dual",
-            r,
-            rs,
-        )
-        k = span.k
+        span: SpanBasis | None
+        if basis.get("kind") == "identity":
+            if n is None or n > EXACT_MAX_K:
+                raise CertificateFormatError(f"dual: identity basis needs n ≤ {EXACT_MAX_K}")
+            span, k = None, n
+        else:
+            span = _span_from_dict(
+                {**basis, "x_coords": d.get("reduced_x"), "z_coords": d.get("reduced_z")},
+                "dual",
+                r,
+                rs,
+            )
+            k = span.k
         dk = sdim(k)
         for key, rows in (("Y", k), ("S1", k * r), ("S2", dk)):
             _rows(mult.get(key), f"dual.{key}", rows)

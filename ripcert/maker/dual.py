@@ -48,7 +48,7 @@ from ripcert.exact.rational import (
     to_float,
     tvec,
 )
-from ripcert.exact.sections import DualSection
+from ripcert.exact.sections import EXACT_MAX_K, DualSection
 from ripcert.generator.problem import CounterexampleProblem
 
 #: common denominator of the rounded multipliers
@@ -231,7 +231,7 @@ def _duals_from_primal(x, z, mu, solver):
 
 
 def _rigorous(
-    xq: fmpq_mat, zq: fmpq_mat, gram: fmpq_mat, mu: float, yf, s1f, s2f
+    xq: fmpq_mat, zq: fmpq_mat, gram: fmpq_mat | None, mu: float, yf, s1f, s2f
 ) -> tuple[dict, fmpq, fmpq] | None:
     """Round/shift the multipliers, find τ, and return (parts, η_U, L) or None."""
     k, r = xq.nrows(), xq.ncols()
@@ -314,6 +314,15 @@ def _float_multipliers(
     return to_span((yf, s1f, s2f), rmat), val, status, mult
 
 
+def _full_space(mult: str | Multipliers, n: int, k: int) -> bool:
+    """True for multipliers of a solve on S^n itself (no basis, n×r Y) when n > k."""
+    if not isinstance(mult, Multipliers) or mult.basis is not None or n <= k:
+        return False
+    if n > EXACT_MAX_K:
+        raise InvalidInputError(f"full-space multipliers for n = {n} > {EXACT_MAX_K} refused")
+    return np.shape(mult.y)[0] == n
+
+
 def dual_bound(
     x: np.ndarray,
     z: np.ndarray,
@@ -341,16 +350,31 @@ def dual_bound(
     """
     problem = CounterexampleProblem(x, z, margin)
     problem.check_nondegenerate()
-    sb = span_basis(problem.x, problem.z)
-    bq = basis_matrix(exact_matrix(problem.x), exact_matrix(problem.z), sb.columns, sb.powers)
-    gram = bq.transpose() * bq
-    bf = to_float(bq)
-    power = _power(to_float(sb.z_coords), bf.T @ bf)
-    (yf, s1f, s2f), val, status, how = _float_multipliers(
-        multipliers, sb, bf, power, problem.margin, solver.lower()
-    )
+    sb: SpanBasis | None = span_basis(problem.x, problem.z)
+    assert sb is not None
+    gram: fmpq_mat | None
+    if _full_space(multipliers, problem.n, sb.k):
+        # multipliers of a full-space solve (P = I_n, n > k): the bound on S^n itself
+        assert isinstance(multipliers, Multipliers)
+        sb, gram = None, None
+        power = _power(problem.z, np.eye(problem.n))
+        ratio = multipliers.scale / 2.0**power
+        yf, s1f, s2f = to_span(
+            (multipliers.y, multipliers.s1, multipliers.s2), np.eye(problem.n), ratio
+        )
+        val, status, how = None, "given", "passed in"
+        xq, zq = exact_matrix(problem.x), exact_matrix(problem.z)
+    else:
+        bq = basis_matrix(exact_matrix(problem.x), exact_matrix(problem.z), sb.columns, sb.powers)
+        gram = bq.transpose() * bq
+        bf = to_float(bq)
+        power = _power(to_float(sb.z_coords), bf.T @ bf)
+        (yf, s1f, s2f), val, status, how = _float_multipliers(
+            multipliers, sb, bf, power, problem.margin, solver.lower()
+        )
+        xq, zq = sb.x_coords, sb.z_coords
     two = fmpq(2) ** power if power >= 0 else fmpq(1) / fmpq(2) ** (-power)
-    xq, zq = sb.x_coords * two, sb.z_coords * two
+    xq, zq = xq * two, zq * two
     got = None
     for sign in (1.0, -1.0):
         cand = _rigorous(xq, zq, gram, problem.margin, sign * yf, s1f, s2f)
