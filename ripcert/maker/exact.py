@@ -11,12 +11,15 @@ small-denominator rationals when that is exact to 1e-12 (else ``XXᵀ`` is, with
 else X is rounded to denominators ≤ 10¹²), the same for Z / ZZᵀ; the section then records
 both instances and their distance (``basis = "snapped"``).
 
-Kernel candidates are the float ``G``
-rounded by continued fractions at several denominators (10 … 10¹²), projected exactly onto
-the first-order affine space; ℓ, L are first snapped to simple rationals, then widened by
+Kernel candidates are the certificate's float kernel in the section's coordinates (for a
+lifted operator ``(P, H_k)``: ``K = D_G + Mᵀ(WH_kW − D)M`` with M the matrix of
+``t(S) ↦ t(QSQᵀ)``, ``Q = PᵀB``), rounded by continued fractions at several denominators
+(10 … 10¹²) and projected exactly onto the first-order affine space; ℓ, L (generalised
+eigenvalues of ``K v = λ D_G v``) are first snapped to simple rationals, then widened by
 ε = 10⁻¹³ … 10⁻⁹.  The candidate with the smallest exactly certified δ wins.  When a tight
 (margin-0) solution cannot pass exactly, the SDP is re-solved with a tiny margin 10⁻⁷
-(strictly feasible), costing O(10⁻⁷) in δ.
+(strictly feasible), costing O(10⁻⁷) in δ; the certificate's float operator is then replaced
+by the exact one's float image (:func:`exact_float_operator`), so the two never disagree.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from ripcert.checkers.exact import operator_distance
 from ripcert.core.operator import KernelOperator, LiftedOperator
 from ripcert.core.report import Check
 from ripcert.errors import ExactCertificationError, RipcertError
-from ripcert.exact.basis import basis_matrix, exact_matrix, span_basis
+from ripcert.exact.basis import SpanBasis, basis_matrix, exact_matrix, span_basis
 from ripcert.exact.instance import (
     ExactInstance,
     _instance_parts,
@@ -311,7 +314,7 @@ def _fallback(red: Reduced, claim: str, margin: float, solver: str) -> Best | No
     return _best(gf, red, claim, f"re-solved, margin {mu}", margin)
 
 
-def _span_reduced(cert: Certificate) -> tuple[Reduced, object]:
+def _span_reduced(cert: Certificate) -> tuple[Reduced, SpanBasis]:
     """The user's own input in the exact basis of span([X Z]) (lifted certificates)."""
     op = cert.operator
     assert isinstance(op, LiftedOperator)
@@ -401,7 +404,7 @@ def certify_exact(cert: Certificate, snap: bool = False, solver: str = "clarabel
     >>> ex["delta"], ex["rip_lower"], ex["rip_upper"], ex["basis"]
     ('1/2', '1/3', '1/1', 'snapped')
     """
-    span = None
+    span: SpanBasis | None = None
     snap_rec = None
     if snap:
         red, snap_rec = _snapped_reduced(cert)
@@ -432,7 +435,7 @@ def certify_exact(cert: Certificate, snap: bool = False, solver: str = "clarabel
         delta=inst.delta,
         scale=inst.scale,
         margin=inst.margin,
-        span=span,  # type: ignore[arg-type]
+        span=span,
         x_factor=inst.x_factor if kind == "snapped" else None,
         x_gram=inst.x_gram if kind == "snapped" else None,
         zzt=inst.zzt if kind == "snapped" else None,
