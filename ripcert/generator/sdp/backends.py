@@ -226,17 +226,18 @@ def solve_cvxpy(prog: ConicProgram, solver: str) -> RawSolution:
         return RawSolution(
             f"cvxpy:{solver}", "error", str(exc)[:200], None, None, time.perf_counter() - t0, None
         )
-    status: Status = {
+    statuses: dict[str, Status] = {
         cp.OPTIMAL: "optimal",
         cp.OPTIMAL_INACCURATE: "optimal_inaccurate",
         cp.INFEASIBLE: "infeasible",
         cp.INFEASIBLE_INACCURATE: "infeasible",
         cp.UNBOUNDED: "unbounded",
         cp.UNBOUNDED_INACCURATE: "unbounded",
-    }.get(prob.status, "error")
+    }
+    status: Status = statuses.get(str(prob.status), "error")
     y = None
     if x.value is not None:
-        parts = []
+        parts: list[np.ndarray] = []
         for con, cone in zip(cons, prog.cones, strict=True):
             dv = con.dual_value
             if dv is None:

@@ -98,7 +98,8 @@ def assemble(blocks: list[BlockRows], c: np.ndarray) -> ConicProgram:
 @lru_cache(maxsize=128)
 def triu_colmajor(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(rows, cols, weights)`` of ``svec_c``: upper triangle, column-major, √2 off-diagonal."""
-    cols, rows = [], []
+    cols: list[int] = []
+    rows: list[int] = []
     for j in range(m):
         rows.extend(range(j + 1))
         cols.extend([j] * (j + 1))
@@ -133,7 +134,8 @@ def smat_c(v: np.ndarray, m: int) -> np.ndarray:
 @lru_cache(maxsize=128)
 def to_lower_colmajor(m: int) -> np.ndarray:
     """Permutation ``perm`` with ``svec_scs = svec_c[perm]`` (SCS: lower triangle, column-major)."""
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for j in range(m):
         rows.extend(range(j, m))
         cols.extend([j] * (m - j))
