@@ -71,3 +71,14 @@ def test_certify_bad_file_one_line(tmp_path, capsys, content, message):
 def test_certify_o_needs_one_file(plain, tmp_path, capsys):
     assert main(["certify", str(plain), str(plain), "-o", str(tmp_path / "x.json")]) == 2
     assert "exactly one FILE" in capsys.readouterr().err
+
+
+def test_certify_snap_proves_the_talk_value_exactly(plain, capsys):
+    """x = (0, 0.7071067811865476) snaps to x xᵀ = diag(0, 1/2): δ = 1/2 exactly, the value
+    of Zhang, Josz, Sojoudi & Lavaei (2018), recorded with the snapping distance."""
+    assert main(["certify", "--snap", str(plain)]) == 0
+    assert "snapped to small denominators" in capsys.readouterr().out
+    ex = Certificate.load(plain).extra["exact"]
+    assert ex["delta"] == "1/2" and ex["snap"]["x_distance"] < 1e-12
+    assert main(["generate", *HALF, "--snap"]) == 2
+    assert "--snap needs --exact" in capsys.readouterr().err

@@ -217,6 +217,7 @@ def test_sweep_busy_out_exit_2(tmp_path, capsys):
     assert rc == 2 and "in use by another running sweep" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_sweep_unreachable_scheduler_exit_2_one_line_nothing_left(tmp_path):
     import socket
 

@@ -28,6 +28,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="certificate JSON files")
     p.add_argument("-o", "--output", help="write here instead of replacing FILE (one FILE only)")
+    p.add_argument(
+        "--snap",
+        action="store_true",
+        help="prove the exact section for the nearby instance with small denominators"
+        " (e.g. x = (0, 1/√2) from 0.7071067811865476), recording the distance",
+    )
     add_mkdir(p)
     p.set_defaults(run=run)
 
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     with bar:
         for path, cert, target in zip(args.files, certs, targets, strict=True):
             t0 = time.perf_counter()
-            done = certify(cert)
+            done = certify(cert, snap=args.snap)
             done.save(target)
             bar.update()
             bar.clear()

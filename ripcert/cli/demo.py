@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     x, z = X_HALF, Z_HALF
     print("Ground truth z = (1, 0), candidate x = (0, 1/√2)  [docs/math.md §6]\n")
     t0 = time.perf_counter()
-    cert = certify(*generate_solved(x, z))
+    cert = certify(*generate_solved(x, z), snap=True)  # exact δ = 1/2 for x = (0, 1/√2)
     print(summary(cert, time.perf_counter() - t0))
     print(f"\nrank-1 closed form  δ* = {rank1_delta(x, z):.10g}   (theory: 1/2)")
     print("sensing matrices A_i = √λ_i smat(u_i):")

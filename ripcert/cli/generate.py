@@ -49,6 +49,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="add an exact rational certificate and a rigorous dual lower bound on δ*"
         " (with --no-reduce: n ≤ 6)",
     )
+    p.add_argument(
+        "--snap",
+        action="store_true",
+        help="with --exact: prove the exact section for the nearby instance with small"
+        " denominators (e.g. x = (0, 1/√2) from its float), recording the distance",
+    )
     p.add_argument("-o", "--output", help="write the certificate JSON here (atomically)")
     add_mkdir(p)
     p.set_defaults(run=run)
@@ -82,6 +88,13 @@ def exact_summary(cert: Certificate) -> list[str]:
             f"exact      δ = {ex['delta']} (≈ {float(Fraction(ex['delta'])):.10g}),"
             f" claim {ex['claim']} on {where}, exact arithmetic"
         )
+        snap = ex.get("snap")
+        if snap:
+            dist = snap.get("x_distance") if isinstance(snap, dict) else None
+            lines.append(
+                "           (proved for the nearby instance with XXᵀ snapped to small"
+                " denominators" + (f", at distance {dist:.1e})" if dist is not None else ")")
+            )
     du = cert.extra.get("dual")
     if du:
         where = " on the reduced instance" if "reduced_x" in du else ""
@@ -111,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     from ripcert.generator.counterexample import generate_solved
     from ripcert.maker.certify import certify, check_certifiable
 
+    if args.snap and not args.exact:
+        raise InvalidInputError("--snap needs --exact")
     if args.no_reduce:
         check_no_reduce(x.shape[0])
     if args.exact:
@@ -120,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         x, z, margin=args.margin, solver=args.solver, reduce=not args.no_reduce
     )
     if args.exact:
-        cert = certify(cert, solved)
+        cert = certify(cert, solved, snap=args.snap)
     print(summary(cert, time.perf_counter() - t0))
     if output is not None:
         cert.save(output)
