@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -64,7 +64,7 @@ def styled(func: _F) -> _F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with mpl.rc_context(STYLE):
+        with mpl.rc_context(cast(Any, STYLE)):  # rcParams keys are Literal-typed
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

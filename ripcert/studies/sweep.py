@@ -349,7 +349,7 @@ def read_table(path: str | os.PathLike) -> list[dict[str, Any]]:
     text = Path(path).read_text("utf-8")
     if text and not text.endswith("\n"):
         text = text[: text.rfind("\n") + 1]
-    rows = []
+    rows: list[dict[str, Any]] = []
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None:
