@@ -69,6 +69,8 @@ def structure_checks(section: Mapping, kernel: np.ndarray, n: int) -> list[Check
             if name == "none"
             else template_structure(family(name, n))
         )
+        if ref.n != n:
+            raise InvalidInputError(f"the family acts on n = {ref.n}, the certificate on n = {n}")
         same = bool(np.array_equal(ref.labels, st.labels))
         checks.append(
             Check(
@@ -169,10 +171,11 @@ def sphere_checks(
     hscale = max(float(np.linalg.norm(hess, 2)), 2.0 * lam_max, 1e-300)
     mu_rel = mu * dist / max(float(np.linalg.norm(g)), abs(mu) * dist, 1e-300) if dist else 0.0
     # μ > 0 is established when μ‖X − ω‖ exceeds (i) the first-order tolerance on the scale
-    # 4 λ ‖X‖₂ ‖XXᵀ − ZZᵀ‖_F of the ordinary first-order check, λ the largest eigenvalue on
-    # the RIP space, and (ii) a thousand times the residual of the fit ∇f ≈ −μ(X − ω)
+    # 4λ·max(‖X‖₂, ‖Z‖₂)·‖XXᵀ − ZZᵀ‖_F, λ the largest eigenvalue on the RIP space, and
+    # (ii) a thousand times the residual of the fit ∇f ≈ −μ(X − ω)
     gap = float(np.linalg.norm(x @ x.T - z @ z.T))
-    fscale = max(4.0 * lam_max * float(np.linalg.norm(x, 2)) * gap, 1e-300)
+    size = max(float(np.linalg.norm(x, 2)), float(np.linalg.norm(z, 2)))
+    fscale = max(4.0 * lam_max * size * gap, 1e-300)
     fit = float(np.linalg.norm(g + mu * u))
     if mu * dist > max(MU_ZERO_TOL * fscale, 1e3 * fit):
         q = np.linalg.svd(u[:, None], full_matrices=True)[0][:, 1:]

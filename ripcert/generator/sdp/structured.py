@@ -88,8 +88,8 @@ ETA_ZERO_TOL = 1e-7
 #: relative step of the central differences of the program data
 DATA_STEP = 1e-6
 #: strict complementarity on the sphere branch: ∇f = −2ν(X−ω) with
-#: 2ν‖X − ω‖ ≥ NU_FLOOR·4‖X‖₂‖XXᵀ − ZZᵀ‖_F (the first-order scale of the verifier, times 100
-#: its tolerance, so that ν > 0 is decided by the verifier with room to spare)
+#: 2ν‖X − ω‖ ≥ NU_FLOOR·4 max(‖X‖₂, ‖Z‖₂)‖XXᵀ − ZZᵀ‖_F (the first-order scale of the verifier,
+#: times 100 its tolerance, so that ν > 0 is decided by the verifier with room to spare)
 NU_FLOOR = 1e-4
 
 
@@ -125,10 +125,17 @@ def span_basis(x: np.ndarray, z: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     Smooth in (X, Z) where the columns are independent; dependent columns are dropped.
     """
     m = np.hstack([x, z])
-    q, rr = np.linalg.qr(m)
-    diag = np.diag(rr)
-    keep = np.abs(diag) > tol * max(1.0, float(np.abs(diag).max(initial=0.0)))
-    return q[:, keep] * np.sign(diag[keep])
+    scale = max(float(np.linalg.norm(m, 2)), 1e-300)
+    cols: list[np.ndarray] = []
+    for j in range(m.shape[1]):
+        v = m[:, j].copy()
+        for _ in range(2):  # Gram–Schmidt twice: orthogonal to rounding
+            for c in cols:
+                v -= c * (c @ v)
+        nrm = float(np.linalg.norm(v))
+        if nrm > tol * scale:
+            cols.append(v / nrm)
+    return np.array(cols).T if cols else np.zeros((m.shape[0], 0))
 
 
 def span_embedding(p: np.ndarray) -> np.ndarray:
@@ -236,7 +243,8 @@ def _nu_floor(
     assert prob.omega is not None
     gap = float(np.linalg.norm(x @ x.T - z @ z.T))
     dist = max(float(np.linalg.norm(x - prob.omega)), 1e-300)
-    return NU_FLOOR * 2.0 * float(np.linalg.norm(x, 2)) * gap / dist
+    size = max(float(np.linalg.norm(x, 2)), float(np.linalg.norm(z, 2)))
+    return NU_FLOOR * 2.0 * size * gap / dist
 
 
 def _second_order_frame(
@@ -521,9 +529,8 @@ def structured_residuals(
     sl = slacks(prob, frames, kernel, nu, eta)
     lx = lift_map(prob.x)
     he = kernel @ residual(prob.x, prob.z)
-    scale = np.linalg.norm(lx, 2) * np.linalg.norm(he) + abs(nu) * np.linalg.norm(
-        prob.x - (prob.omega if prob.omega is not None else 0.0)
-    )
+    dist = float(np.linalg.norm(prob.x - prob.omega)) if prob.omega is not None else 0.0
+    scale = float(np.linalg.norm(he)) * (float(np.linalg.norm(lx, 2)) + dist) + abs(nu) * dist
     soc = sl["second_order"]
     soc_scale = max(float(np.linalg.norm(soc, 2)), float(np.linalg.norm(kernel, 2)), 1e-300)
     return {
