@@ -52,6 +52,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def _finite(obj: object) -> object:
+    """Strict JSON: non-finite floats (and NumPy scalars/arrays) become None / lists."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return _finite(obj.tolist())  # type: ignore[union-attr]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def _num(v: float) -> str:
     return f"{v:.6g}" if math.isfinite(v) else "-"
 
@@ -143,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         out["operator"] = loaded.source
         if relax is not None:
             out["relaxation"] = relax.to_dict()
-        print(json.dumps(out, allow_nan=False, default=lambda v: None))
+        print(json.dumps(_finite(out), allow_nan=False))
     else:
         print(_table(rep, loaded.source))
         if relax is not None:
