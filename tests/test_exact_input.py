@@ -289,3 +289,14 @@ def test_certify_takes_the_dual_from_the_primal_solve(monkeypatch, reduce):
     bad = copy.deepcopy(du)
     bad["multipliers"]["S1"][0][0] = "-1/1"
     assert "dual_s1_psd" in {c.name for c in verify_dual(cert.with_extra(dual=bad)) if not c.passed}
+
+
+def test_reports_say_what_the_exact_claim_is_about():
+    from ripcert.checkers.exact import exact_check
+
+    cert = generate(X_TALK, Z_TALK)
+    own = exact_check(certify_exact(cert))
+    snapped = exact_check(certify_exact(cert, snap=True))
+    assert own.passed and snapped.passed
+    assert "own X, Z" in own.detail and "SNAPPED" not in own.detail
+    assert "SNAPPED" in snapped.detail and "not the stored floats" in snapped.detail

@@ -40,6 +40,7 @@ class ExactReport:
     checks: tuple[Check, ...]
     delta: str
     claim: str
+    about: str = "the certificate's own X, Z"
 
     @property
     def ok(self) -> bool:
@@ -54,6 +55,7 @@ class ExactReport:
             "ok": self.ok,
             "delta": self.delta,
             "claim": self.claim,
+            "about": self.about,
             "checks": [
                 {"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks
             ],
@@ -206,7 +208,22 @@ def verify_exact(cert: Certificate) -> ExactReport:
     checks.extend(_consistency(cert, inst, sec))
     if "dual" in cert.extra:
         checks.extend(verify_dual(cert))
-    return ExactReport(checks=tuple(checks), delta=q_str(inst.delta), claim=inst.claim)
+    return ExactReport(
+        checks=tuple(checks), delta=q_str(inst.delta), claim=inst.claim, about=_about(sec)
+    )
+
+
+def _about(sec: ExactSection) -> str:
+    """What the exact claim is about, in words (reports must not overstate it)."""
+    if sec.basis == "span":
+        return f"the certificate's own X, Z (exact basis of span([X Z]), k = {sec.k}, lifted)"
+    if sec.basis == "identity":
+        return f"the certificate's own X, Z on S^{sec.n}"
+    assert sec.snap is not None
+    return (
+        f"a SNAPPED instance near X, Z (distance {sec.snap.x_distance:.1e} in XXᵀ, "
+        f"{sec.snap.z_distance:.1e} in ZZᵀ, relative to ‖ZZᵀ‖_F), not the stored floats"
+    )
 
 
 def exact_check(cert: Certificate) -> Check:
@@ -228,7 +245,7 @@ def exact_check(cert: Certificate) -> Check:
     except RipcertError as exc:  # malformed exact/dual section
         return Check("exact", False, str(exc), evidence="exact")
     bad = ", ".join(f"{c.name} ({c.detail})" for c in rep.failures)
-    detail = f"δ = {rep.delta} exactly; {len(rep.checks)} exact checks"
+    detail = f"δ = {rep.delta} exactly for {rep.about}; {len(rep.checks)} checks"
     du = cert.extra.get("dual")
     if isinstance(du, dict) and "lower" in du and "upper" in du:
         detail += f"; dual bracket δ* ∈ [{du['lower']:.10g}, {du['upper']:.10g}]"
