@@ -22,6 +22,8 @@ from ripcert.checkers.verification import VerificationReport, exit_code, verify_
 from ripcert.core.report import Check
 from ripcert.errors import RipcertError
 
+from .common import progress_enabled
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -115,15 +117,19 @@ def run(args: argparse.Namespace) -> int:
     if args.samples < 1:
         print("ripcert: error: --samples must be ≥ 1", file=sys.stderr)
         return 2
+    from tqdm import tqdm
+
     reports = []
-    for path in args.files:
-        rep = check_one(path, args.samples, args.seed, args.exact)
-        reports.append(rep)
-        if rep.invalid:
-            print(f"ripcert: error: {path}: {rep.checks[0].detail}", file=sys.stderr)
-        if not args.json:
-            print(table(rep))
-            print()
+    show = progress_enabled(args) and len(args.files) > 1
+    with tqdm(total=len(args.files), desc="verify", unit="file", disable=not show or None) as bar:
+        for path in args.files:
+            rep = check_one(path, args.samples, args.seed, args.exact)
+            reports.append(rep)
+            if rep.invalid:
+                bar.write(f"ripcert: error: {path}: {rep.checks[0].detail}", file=sys.stderr)
+            if not args.json:
+                bar.write(table(rep) + "\n", file=sys.stdout)
+            bar.update()
     if args.json:
         print(json.dumps(strict_json([r.to_dict() for r in reports]), indent=1, allow_nan=False))
     return exit_code(reports)
