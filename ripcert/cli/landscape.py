@@ -70,6 +70,8 @@ def _num(v: float) -> str:
 
 
 def _table(rep: object, source: str) -> str:
+    import numpy as np
+
     from ripcert.studies.landscape.analysis import LandscapeReport
 
     assert isinstance(rep, LandscapeReport)
@@ -90,9 +92,12 @@ def _table(rep: object, source: str) -> str:
             f"  {i:>3} {kind:<20}{_num(p.value):>12}{_num(p.lambda_min):>13}"
             f"{_num(p.lambda_max):>12}{p.hits:>6}  {thm}"
         )
-        lines.append(
-            f"      x = {json.dumps([[round(v, 8) for v in row] for row in p.x.tolist()])}"
-        )
+        if p.x.size <= 12:
+            rows = [[round(v, 8) for v in row] for row in p.x.tolist()]
+            lines.append(f"      x = {json.dumps(rows)}")
+        else:
+            xn = float(np.linalg.norm(p.x))
+            lines.append(f"      x: {p.x.shape[0]}×{p.x.shape[1]}, ‖x‖_F = {xn:.6g} (--json: all)")
         if p.certificate:
             lines.append(f"      certificate: {p.certificate}")
         for note in p.notes:
