@@ -269,7 +269,7 @@ class ExactSection:
 
     def summary(self) -> list[str]:
         """Human-readable lines for the CLI (what is proved, about which instance)."""
-        dq = float(self.delta.p) / float(self.delta.q)
+        dq = int(self.delta.p) / int(self.delta.q)  # exact big-integer true division
         if self.basis == "span":
             where = (
                 f"the input itself, exact basis of span([X Z]) (k = {self.k}) lifted to R^{self.n}"
