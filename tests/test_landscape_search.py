@@ -236,3 +236,41 @@ def test_seed_table_trends_on_a_generated_instance():
         assert row.truth_max == pytest.approx(rows[0].truth_max, rel=1e-10)
         assert row.grad_rel == pytest.approx(rows[1].grad_rel * row.lam / rows[1].lam, rel=1e-8)
     assert rows[2].spurious_max > rows[1].spurious_max > rows[0].spurious_max
+
+
+# ------------------------------------------------------------------------------ pieces
+def test_theorem6_closed_form_at_zero():
+    """At X = 0 (σ_r = 0), (10) reads D² ≥ 0 and (11) is
+    −D²(1−δ)/tr − λ_s D^{l−2}·2(1−δ)^{l/2}C(l)D²/tr with C(l) = m^{(2−l)/2}((2^l−1)/l − 1)."""
+    z = np.array([[1.0], [2.0]])
+    delta, lam_s, m, l_ = 0.4, 0.3, 5, 4
+    d_sq, sig, tr, lhs, rhs, bound = theorem_values(np.zeros((2, 1)), z, delta, l_, lam_s, m)
+    c = m ** (-1.0) * (15 / 4 - 1)
+    expect = -25 * 0.6 / 5 - lam_s * 25 * 2 * 0.6**2 * c * 25 / 5
+    assert (d_sq, sig, rhs) == (25.0, 0.0, 0.0)
+    assert bound == pytest.approx(expect, rel=1e-14)
+
+
+def test_lanczos_spectrum_matches_dense(monkeypatch):
+    """The matrix-free (eigsh) path of the Hessian spectrum agrees with the dense one."""
+    from ripcert.studies.landscape import hessian
+
+    cert = Certificate.load(ROOT / "certificates" / "random_r2_rstar2_n5.json")
+    loss = L2Loss(cert.operator, cert.z)
+    x = cert.x + 0.1 * np.random.default_rng(0).standard_normal(cert.x.shape)
+    dense = hessian.spectrum(loss, x)
+    monkeypatch.setattr(hessian, "DENSE_MAX_NR", 0)
+    sparse = hessian.spectrum(loss, x)
+    for name in ("lambda_min", "lambda_max", "lambda_min_horizontal"):
+        assert getattr(sparse, name) == pytest.approx(getattr(dense, name), rel=1e-8, abs=1e-9)
+
+
+def test_relaxation_recovers_or_not():
+    """ZZᵀ is feasible, so the optimum has tr M ≤ tr ZZᵀ; with one Gaussian measurement of a
+    3×3 matrix the minimiser is a different (lower-trace) matrix, with 60 it is ZZᵀ."""
+    from ripcert.studies.landscape.relaxation import convex_relaxation
+
+    few = convex_relaxation(gaussian_operator(3, 1, 0), Z3)
+    assert not few.recovered and few.trace < few.trace_truth - 1e-3
+    many = convex_relaxation(gaussian_operator(3, 60, 0), Z3)
+    assert many.recovered and many.trace == pytest.approx(many.trace_truth, rel=1e-6)

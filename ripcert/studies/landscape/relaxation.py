@@ -21,6 +21,8 @@ from ripcert.errors import InvalidInputError, SolverError
 RECOVERY_TOL = 1e-4
 #: relative feasibility residual accepted from the solver
 FEAS_TOL = 1e-6
+#: λ_min(M) ≥ −PSD_TOL·λ_max(M) accepted from the solver
+PSD_TOL = 1e-6
 #: largest n for the relaxation (an n×n PSD variable with up to n(n+1)/2 constraints)
 RELAXATION_MAX_N = 30
 
@@ -84,6 +86,8 @@ def convex_relaxation(op: Operator, z: np.ndarray, solver: str = "CLARABEL") -> 
     if feas > FEAS_TOL:
         raise SolverError(f"convex relaxation: solution infeasible ({feas:.2e} > {FEAS_TOL})")
     lam = np.linalg.eigvalsh(m)
+    if lam[0] < -PSD_TOL * max(float(lam[-1]), 1e-300):
+        raise SolverError(f"convex relaxation: solution not PSD (λ_min = {lam[0]:.2e})")
     zz = float(np.linalg.norm(mstar))
     dist = float(np.linalg.norm(m - mstar)) / zz
     return RelaxationResult(
