@@ -32,14 +32,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "operator",
         metavar="OPERATOR",
-        help="certificate .json, sensing matrices (.npy m×n×n / .json), gaussian:m,seed or talk",
+        help=(
+            "certificate .json, sensing matrices (.npy m×n×n / .json), talk, or a family:"
+            " gaussian:m,seed, completion:random:p,seed, completion:FILE, case9 …"
+        ),
     )
     p.add_argument("--z", help="ground truth Z inline (default: the certificate's Z)")
     p.add_argument("--z-file", help="ground truth Z from a file (.json, .npy, .csv)")
-    p.add_argument("--loss", default="l2", help="l2 (default) or high-order:l,λ (l even)")
-    p.add_argument("--starts", type=int, default=50, help="number of starts (default 50)")
+    p.add_argument("--loss", default="l2", help="l2 or high-order:l,λ (l even, λ ≥ 0)")
+    p.add_argument("--starts", type=int, default=50, help="number of starts")
     p.add_argument("--seed", type=int, default=0, help="seed of the starts and RIP witnesses")
-    p.add_argument("--rank", type=int, default=None, help="search rank r (default r*)")
+    p.add_argument("--rank", type=int, default=None, help="search rank r (None: r* = columns of Z)")
     p.add_argument("--no-saddles", action="store_true", help="minimise only (no root finding)")
     p.add_argument(
         "--relaxation",
