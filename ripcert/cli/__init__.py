@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ripcert",
         description="Certificates for spurious local minima and RIP bounds in matrix sensing.",
+        epilog="exit codes: 0 success, 1 a check failed, 2 invalid input or output path,"
+        " 3 no counterexample (δ < 1), 4 solver/numerical failure (or failed sweep points),"
+        " 5 out of memory or an OS error.  `ripcert COMMAND --help` shows each command's"
+        " options with their defaults.",
     )
     parser.add_argument("--version", action="version", version=f"ripcert {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
