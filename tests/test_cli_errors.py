@@ -116,3 +116,24 @@ def test_subprocess_bad_input_no_traceback_no_warning(tmp_path):
     )
     assert res.returncode == 2 and res.stderr.count("\n") == 1
     assert "Traceback" not in res.stderr and "Warning" not in res.stderr
+
+
+class _FakeTTY(__import__("io").StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+SWEEP = ["sweep", "rank1", "--phi-steps", "3", "--rho-steps", "2"]
+
+
+def test_progress_only_on_a_terminal_and_not_with_quiet(tmp_path, capsys, monkeypatch):
+    assert main([*SWEEP, "--out", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == ""  # stderr is not a terminal: no bar
+    tty = _FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert main([*SWEEP, "--out", str(tmp_path / "b")]) == 0
+    assert "sweep: 100%" in tty.getvalue() and "6/6" in tty.getvalue()
+    quiet = _FakeTTY()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main([*SWEEP, "--out", str(tmp_path / "c"), "--quiet"]) == 0
+    assert quiet.getvalue() == ""
