@@ -308,3 +308,25 @@ def test_radius_search_cli_json(case9: KernelStructure, capsys: pytest.CaptureFi
     out = json.loads(capsys.readouterr().out)
     assert {"delta", "x", "z", "mode", "radius"} <= set(out)
     assert out["mode"] == "sphere" and out["radius"] == 0.5 and 0 <= out["delta"] <= 1
+
+
+def test_generate_structure_cli_writes_a_verified_certificate(
+    case9: KernelStructure,
+    tmp_path,
+    capsys: pytest.CaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    from ripcert.cli import main
+
+    x = "1.2,0.6,1.4,0.9,1.1,0.3,1.5,0.8,1.0"
+    z = "0.7,1.3,0.9,1.6,0.5,1.2,0.8,1.1,1.4"
+    radius = float(np.linalg.norm(np.array([float(t) for t in x.split(",")]) - 1.0))
+    out = tmp_path / "c.json"
+    args = ["generate", "--x", x, "--z", z, "--structure", "case9", "--rip", "span"]
+    args += ["--sphere-center", "ones", "--radius", repr(radius), "-o", str(out), "--quiet"]
+    assert main(args) == 0
+    assert json.loads(out.read_text())["structure"]["critical"] in ("sphere", "plain")
+    assert main(["verify", str(out), "--quiet"]) == 0
+    bad = tmp_path / "bad.json"
+    assert main(args[:-3] + ["--radius", "2", "-o", str(bad)]) == 2  # ‖X − ω‖ ≠ R
+    assert not bad.exists()
+    capsys.readouterr()

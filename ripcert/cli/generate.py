@@ -13,6 +13,7 @@ from ripcert.generator.solvers import SOLVERS
 from .common import add_mkdir
 from .inputs import matrix_arg
 from .paths import check_output_file
+from .structured import add_structure_options, run_structured
 
 #: largest n accepted with --no-reduce: the full-space SDP has an n(n+1)/2 × n(n+1)/2 matrix
 #: variable (78 × 78 at n = 12: about 30 s of CPU with Clarabel, measured on a random rank-1
@@ -56,6 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="with --exact: prove the exact section for the nearby instance with small"
         " denominators (e.g. x = (0, 1/√2) from its float), recording the distance",
     )
+    add_structure_options(p)  # --structure, --rip, --sphere-center, --radius (issue 12)
     p.add_argument("-o", "--output", help="write the certificate JSON here (atomically)")
     add_mkdir(p)
     p.set_defaults(run=run)
@@ -122,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     )
     x = matrix_arg(args.x, args.x_file, "X")
     z = matrix_arg(args.z, args.z_file, "Z")
+    if args.structure is not None:
+        return run_structured(args, x, z, output)
     from ripcert.generator.counterexample import generate_solved
     from ripcert.maker.certify import certify, check_certifiable
 
