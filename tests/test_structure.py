@@ -195,3 +195,38 @@ def test_equality_groups_use_vec_values() -> None:
     theta = np.arange(1.0, s.num_groups + 1)
     h = s.kernel(theta)
     assert np.allclose(h[a, b] / c, theta[g])
+
+
+@pytest.mark.parametrize("name", ["case9", "case14"])
+def test_compression_of_molybog_feasible_kernels_satisfies_the_svec_structure(name: str) -> None:
+    """The map to svec coordinates: every n²×n² kernel with Molybog's zeros and equal-value
+    groups (random values per group) compresses, on symmetric matrices, to an svec kernel
+    with the derived structure."""
+    from ripcert.core.structure import exact_template_product
+
+    t = family(name)
+    n = t.n
+    prod = exact_template_product(t)
+    rng = np.random.default_rng(0)
+    values: dict[tuple[int, int], float] = {}
+    h = np.zeros((n * n, n * n))
+    for (p, q), v in prod.items():
+        h[p, q] = values.setdefault(v, float(rng.standard_normal()))
+    assert np.array_equal(h, h.T)
+    # T: vec(M) = T svec(M) for symmetric M
+    iu, ju = np.triu_indices(n)
+    tmat = np.zeros((n * n, sdim(n)))
+    for a, (i, j) in enumerate(zip(iu, ju, strict=True)):
+        if i == j:
+            tmat[i + n * i, a] = 1.0
+        else:
+            tmat[i + n * j, a] = tmat[j + n * i, a] = 1.0 / np.sqrt(2.0)
+    m = smat(rng.standard_normal(sdim(n)))
+    assert np.allclose(tmat @ svec(m), m.reshape(-1, order="F"))
+    k = tmat.T @ h @ tmat
+    s = template_structure(t)
+    zero, eq = s.violation(k)
+    assert zero <= 1e-12 * np.abs(k).max() and eq <= 1e-12 * np.abs(k).max()
+    # a generic n²×n² kernel (no structure) does not compress into it
+    g = rng.standard_normal(h.shape)
+    assert s.violation(tmat.T @ (g + g.T) @ tmat)[0] > 1e-3
