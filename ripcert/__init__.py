@@ -12,7 +12,7 @@ critical point of ``f(U) = ‖A(UUᵀ − ZZᵀ)‖²`` (Zhang, Josz, Sojoudi & 
 0.5
 >>> ripcert.verify(cert).passed                        # independent re-check
 True
->>> ripcert.certify_exact(cert).extra["exact"]["delta"]  # exact rational δ
+>>> ripcert.certify_exact(cert, snap=True).extra["exact"]["delta"]  # x snapped to (0, 1/√2)
 '1/2'
 
 Packages by role (docs/architecture.md): ``core`` (svec coordinates, operators, derivatives,
@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "verify_dual": "ripcert.checkers.dual",
     "certify_exact": "ripcert.maker.exact",
     "DualBound": "ripcert.maker.dual",
+    "Multipliers": "ripcert.maker.dual",
     "dual_bound": "ripcert.maker.dual",
     "with_dual": "ripcert.maker.dual",
     "SweepSpec": "ripcert.studies.sweep",
@@ -75,6 +76,7 @@ __all__ = [
     "InvalidInputError",
     "KernelOperator",
     "LiftedOperator",
+    "Multipliers",
     "NoCounterexampleError",
     "RipBracket",
     "RipcertError",
@@ -131,7 +133,7 @@ if TYPE_CHECKING:  # static tools see the eager imports
     )
     from ripcert.generator.counterexample import delta_star, generate
     from ripcert.generator.problem import CounterexampleProblem
-    from ripcert.maker.dual import DualBound, dual_bound, with_dual
+    from ripcert.maker.dual import DualBound, Multipliers, dual_bound, with_dual
     from ripcert.maker.exact import certify_exact
     from ripcert.studies.sweep import SweepSpec, run_sweep
     from ripcert.studies.threshold import threshold_table
