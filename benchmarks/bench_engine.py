@@ -45,7 +45,7 @@ if engine == "new":
     sol = solve(p, "auto")
     delta, name = sol.delta, sol.report.name
 else:
-    from ripcert.generator.sdp_legacy import solve
+    import sys; sys.path.insert(0, "benchmarks"); from legacy_sdp import solve
     sol = solve(p, "clarabel")
     delta, name = (1 - sol.eta) / (1 + sol.eta), sol.report.name
 secs = time.perf_counter() - t

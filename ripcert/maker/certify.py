@@ -4,13 +4,11 @@ proved in exact arithmetic (docs/exact.md, docs/dual.md)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ripcert.certificate import Certificate
 from ripcert.core.operator import LiftedOperator
 from ripcert.errors import InvalidInputError
 from ripcert.generator.counterexample import Solved
-from ripcert.maker.dual import Multipliers, with_dual
+from ripcert.maker.dual import Multipliers, solution_multipliers, with_dual
 from ripcert.maker.exact import certify_exact
 
 #: exact arithmetic on the full space S^n (not the reduced instance) is refused above this n
@@ -29,24 +27,14 @@ def check_certifiable(n: int, reduced: bool) -> None:
 def multipliers_of(solved: Solved) -> Multipliers:
     """The dual bound's multipliers taken from the primal solve (no second solve).
 
-    The engine solved the normalised, span-reduced pair ``(s·PᵀX, s·PᵀZ)`` (P the span basis,
-    ``s = ‖ZZᵀ‖_F^{-1/2}``); its blocks are the first-order rows ``Sᵀ𝒳ᵀHe = 0`` and the
-    compressed bracket ``SᵀBS`` on the kept coordinates S (:mod:`ripcert.generator.sdp.blocks`).
-    With ``𝒳ᵀHe = 2 vec(mat(He)·X)``, a multiplier y′ of the first-order rows pairs with
-    ``mat(He)·X`` as ``Y = 2 unvec(S y′)``; the bracket multiplier Z₁ is ``S₁ = S Z₁ Sᵀ`` on
-    the full bracket; the multiplier of ``H ⪰ ηI`` is ``S₂`` (svec coordinates).  The exact
-    maker only rounds these and proves the bound; their sign convention is not relied on
-    (both signs of Y are tried).
+    The engine solved the normalised pair ``(s·PᵀX, s·PᵀZ)`` (P the span basis on the reduced
+    path, ``s = ‖ZZᵀ‖_F^{-1/2}``); :func:`ripcert.maker.dual.solution_multipliers` maps its
+    block multipliers, and :class:`~ripcert.maker.dual.Multipliers` records P and s.
     """
-    sol = solved.solution
-    x = solved.small_x
-    k, r = x.shape
-    keep = sol.keep if sol.keep is not None else np.arange(k * r)
-    sel = np.eye(k * r)[:, keep]
-    y = 2.0 * (sel @ np.asarray(sol.duals["first_order"], dtype=float)).reshape((k, r), order="F")
-    s1 = sel @ np.asarray(sol.duals["second_order"], dtype=float) @ sel.T
+    k, r = solved.small_x.shape
+    y, s1, s2_svec = solution_multipliers(solved.solution, k, r)
     basis = solved.operator.basis if isinstance(solved.operator, LiftedOperator) else None
-    return Multipliers.from_svec(y, s1, sol.duals["isometry_lower"], basis, solved.scale)
+    return Multipliers.from_svec(y, s1, s2_svec, basis, solved.scale)
 
 
 def certify(cert: Certificate, solved: Solved | None = None, snap: bool = False) -> Certificate:

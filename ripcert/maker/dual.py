@@ -50,6 +50,7 @@ from ripcert.exact.rational import (
 )
 from ripcert.exact.sections import EXACT_MAX_K, DualSection
 from ripcert.generator.problem import CounterexampleProblem
+from ripcert.generator.sdp.solution import SDPSolution
 
 #: common denominator of the rounded multipliers
 MULTIPLIER_DEN = 10**12
@@ -188,46 +189,39 @@ def _solve_dual(x, z, mu, solver):
     return ym.value, s1.value, s2.value, float(prob.value), prob.status
 
 
-def _legacy_sdp() -> Any:
-    """The cvxpy formulation of the primal (``build``), for the fallback path only: with the
-    block engine, pass the solve's duals as :class:`Multipliers` instead."""
-    import importlib
-
-    try:
-        return importlib.import_module("ripcert.generator.sdp_legacy")
-    except ImportError:  # pragma: no cover - before the engine rewrite
-        return importlib.import_module("ripcert.generator.sdp")
-
-
 def _duals_from_primal(x, z, mu, solver):
-    """Multipliers ``(Y, S₁, S₂)`` in triangle coordinates from the primal SDP's duals.
+    """Multipliers ``(Y, S₁, S₂)`` in triangle coordinates from a primal solve's duals.
 
-    The legacy ``build`` writes the primal in svec coordinates; with ``H = W⁻¹GW⁻¹``
-    its multiplier ``Λ`` of ``H ⪰ ηI`` becomes ``S₂ = W⁻¹ΛW⁻¹``, the bracket's multiplier is
-    ``S₁`` unchanged, and since ``𝒳ᵀHe = 2 vec(S(G)X)`` the FOC multiplier ``y`` gives
-    ``Y = ±2 unvec(y)`` (cvxpy's sign convention is not relied on: both signs are tried).
+    The block engine (:mod:`ripcert.generator.sdp`) solves the primal under the ``search``
+    policy (the multipliers are only a starting point, made rigorous exactly afterwards) and
+    keeps the multiplier of every block; :func:`ripcert.maker.certify.multipliers_of` maps
+    them: ``Y = 2 unvec(S y′)``, ``S₁ = S Z₁ Sᵀ``, ``S₂ = W⁻¹ΛW⁻¹``.
     """
-    from ripcert.core.landscape import complement_basis, lift_map
+    from ripcert.generator.sdp import solve
 
-    sdp = _legacy_sdp()
-    build, first_order_rows, options = sdp.build, sdp.first_order_rows, sdp._SOLVER_OPTIONS
-
-    problem = CounterexampleProblem(x, z, mu)
-    prob, _, _ = build(problem)
-    _solve_quietly(prob, solver, options, "SDP")
-    foc, lower, soc = prob.constraints[0], prob.constraints[1], prob.constraints[-1]
+    sol = solve(CounterexampleProblem(x, z, mu), solver, policy="search")
     n, r = x.shape
+    y, s1, s2_svec = solution_multipliers(sol, n, r)
     w = t_weights(n)
-    s2 = np.asarray(lower.dual_value) / np.outer(w, w)
-    # build() imposes FOC as V·He = 0 (V: orthonormal row space of 𝒳ᵀ) and the bracket
-    # compressed to the complement C of {XΩ}; map the multipliers back to 𝒳ᵀHe = 0 and the
-    # full bracket: 𝒳 y = Vᵀy' (solvable, Vᵀy' lies in the range of 𝒳) and S₁ = C S₁' Cᵀ.
-    lx = lift_map(problem.x)
-    y_v = first_order_rows(lx).T @ np.atleast_1d(np.asarray(foc.dual_value))
-    y = 2.0 * np.linalg.lstsq(lx, y_v, rcond=None)[0].reshape((n, r), order="F")
-    comp = complement_basis(problem.x)
-    s1 = comp @ np.atleast_2d(np.asarray(soc.dual_value)) @ comp.T
-    return y, s1, s2, float(prob.value), prob.status
+    return y, s1, s2_svec / np.outer(w, w), -sol.eta, sol.report.status
+
+
+def solution_multipliers(
+    sol: SDPSolution, n: int, r: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(Y, S₁, Λ)`` from an engine solution: Λ (the multiplier of ``H ⪰ ηI``) in svec.
+
+    The engine's blocks are the first-order rows ``Sᵀ𝒳ᵀHe = 0`` and the compressed bracket
+    ``SᵀBS`` on the kept coordinates S (:mod:`ripcert.generator.sdp.blocks`).  With
+    ``𝒳ᵀHe = 2 vec(mat(He)·X)``, a multiplier y′ of the first-order rows pairs with
+    ``mat(He)·X`` as ``Y = 2 unvec(S y′)``, and the bracket multiplier Z₁ is ``S₁ = S Z₁ Sᵀ`` on
+    the full bracket.  Their sign convention is not relied on (both signs of Y are tried).
+    """
+    keep = sol.keep if sol.keep is not None else np.arange(n * r)
+    sel = np.eye(n * r)[:, keep]
+    y = 2.0 * (sel @ np.asarray(sol.duals["first_order"], float)).reshape((n, r), order="F")
+    s1 = sel @ np.asarray(sol.duals["second_order"], float) @ sel.T
+    return y, s1, np.asarray(sol.duals["isometry_lower"], float)
 
 
 def _rigorous(

@@ -1,4 +1,10 @@
-"""The counterexample SDP (docs/math.md §3; Zhang, Josz, Sojoudi, Lavaei, NeurIPS 2018;
+"""The previous counterexample-SDP engine (cvxpy canonicalisation), kept only so that
+``bench_engine.py`` can measure the block engine against it side by side.  Not part of the
+package; see :mod:`ripcert.generator.sdp` for the engine.
+
+The original docstring follows.
+
+The counterexample SDP (docs/math.md §3; Zhang, Josz, Sojoudi, Lavaei, NeurIPS 2018;
 Zhang, Sojoudi, Lavaei, JMLR 2019)::
 
     η*(X, Z) = max η  over η, H ∈ S^{n(n+1)/2}
