@@ -6,7 +6,7 @@ given cases, radii and modes and prints δ(R) with the time per radius.  Usage::
 
     python benchmarks/bench_structured.py solves --cases case9,case14,case30
     python benchmarks/bench_structured.py curves --cases case9,case14 --radii 0.5,1,2,3,5 \\
-        --starts 4 --iterations 20
+        --starts 4 --iterations 20 [--model molybog]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from ripcert.core.families import family
-from ripcert.core.structure import template_structure
+from ripcert.core.structure import KernelStructure, VecStructure, template_structure
 from ripcert.errors import NoCounterexampleError
 from ripcert.generator.sdp.structured import StructuredProblem, solve_structured
 from ripcert.studies.radius_search import radius_search
@@ -55,11 +55,14 @@ def solves(cases: list[str], repeats: int) -> None:
                 )
 
 
-def curves(cases: list[str], radii: list[float], starts: int, iterations: int) -> None:
+def curves(cases: list[str], radii: list[float], starts: int, iterations: int, model: str) -> None:
+    print(f"model: {model}")
     print("| case | R | mode | δ(R) | solves | time (s) |")
     print("|---|---|---|---|---|---|")
     for case in cases:
-        st = template_structure(family(case))
+        st: KernelStructure | VecStructure = template_structure(family(case))
+        if model == "molybog":
+            st = VecStructure.from_template(family(case))
         for radius in radii:
             for mode in ("ball", "sphere"):
                 res = radius_search(
@@ -87,12 +90,14 @@ def main() -> None:
     ap.add_argument("--starts", type=int, default=4)
     ap.add_argument("--iterations", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--model", choices=("ripcert", "molybog"), default="ripcert")
     args = ap.parse_args()
     cases = args.cases.split(",")
     if args.what == "solves":
         solves(cases, args.repeats)
     else:
-        curves(cases, [float(r) for r in args.radii.split(",")], args.starts, args.iterations)
+        radii = [float(r) for r in args.radii.split(",")]
+        curves(cases, radii, args.starts, args.iterations, args.model)
 
 
 if __name__ == "__main__":

@@ -330,3 +330,106 @@ def test_generate_structure_cli_writes_a_verified_certificate(
     assert main(args[:-3] + ["--radius", "2", "-o", str(bad)]) == 2  # ‖X − ω‖ ≠ R
     assert not bad.exists()
     capsys.readouterr()
+
+
+def _lmi_p_cvxpy(x: np.ndarray, z: np.ndarray, template: Template, omega=None) -> float:  # type: ignore[no-untyped-def]
+    """LMI_P.m / LMI_P_dB.m transcribed line by line into cvxpy (δ-form, n²×n² H, S and W
+    from a float-free pattern: the exact template product)."""
+    from ripcert.core.structure import exact_template_product
+
+    n, r = x.shape
+    n2 = n * n
+    prod = exact_template_product(template)
+    smask = np.ones((n2, n2))
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for (p, q), v in prod.items():
+        smask[p, q] = 0.0
+        if p <= q:
+            groups.setdefault(v, []).append((p, q))
+    e = (x @ x.T - z @ z.T).reshape(-1, order="F")
+    opx = np.zeros((n2, n * r))  # get_X_operator.m
+    for k in range(n2):
+        i, j = k % n, k // n
+        for s in range(r):
+            opx[k, j + n * s] += x[i, s]
+            opx[k, i + n * s] += x[j, s]
+    pm = span_basis(x, z)
+    big = np.kron(pm, pm)
+    delta = cp.Variable()
+    h = cp.Variable((n2, n2), symmetric=True)
+    m = cp.Variable((n * r, n * r), symmetric=True)
+    he = h @ e
+    mat = cp.reshape(he, (n, n), order="F")
+    kron = cp.kron(np.eye(r), mat + mat)
+    cons = [
+        (kron.T) + opx.T @ h @ opx == m,
+        cp.multiply(smask, h) == 0,
+        (1 + delta) * (big.T @ big) - big.T @ h @ big >> 0,
+        big.T @ h @ big - (1 - delta) * (big.T @ big) >> 0,
+    ]
+    for members in groups.values():
+        p0, q0 = members[0]
+        cons += [h[p, q] == h[p0, q0] for p, q in members[1:]]
+    if omega is None:
+        cons += [opx.T @ he == 0, m >> 0]
+    else:
+        mu = cp.Variable()
+        u = (x - omega).reshape(-1, order="F")
+        tang = np.linalg.svd(u[None, :])[2][1:].T  # null(reshape(x - omega, 1, n*r))
+        cons += [mu >= 0, opx.T @ he == -mu * u, tang.T @ m @ tang >> 0]
+    prob = cp.Problem(cp.Minimize(delta), cons)
+    prob.solve(solver=cp.CLARABEL)
+    assert prob.status == cp.OPTIMAL, prob.status
+    return float(delta.value)
+
+
+@pytest.mark.parametrize("critical", ["plain", "sphere"])
+def test_molybog_program_matches_a_transcription_of_his_code(critical: str) -> None:
+    pytest.importorskip("pypower.api")
+    from ripcert.core.families import family
+    from ripcert.core.structure import VecStructure
+    from ripcert.generator.sdp.molybog import MolybogProblem, solve_molybog
+
+    t = family("case9")
+    x, z = _point(5)
+    om = np.ones((9, 1)) if critical == "sphere" else None
+    ours = solve_molybog(
+        MolybogProblem(x, z, VecStructure.from_template(t), critical=critical, omega=om),
+        policy="certify",
+    ).delta
+    assert abs(ours - _lmi_p_cvxpy(x, z, t, om)) <= 1e-5
+
+
+@pytest.mark.parametrize("critical", ["plain", "sphere"])
+def test_molybog_sensitivity_and_slacks(case9: KernelStructure, critical: str) -> None:
+    from ripcert.core.families import family
+    from ripcert.core.structure import VecStructure
+    from ripcert.generator.sdp.molybog import (
+        MolybogProblem,
+        molybog_program,
+        molybog_slacks,
+        solve_molybog,
+    )
+
+    vs = VecStructure.from_template(family("case9"))
+    x, z = _point(6)
+    om = np.ones(9) if critical == "sphere" else None
+
+    def mk(xx: np.ndarray, zz: np.ndarray) -> MolybogProblem:
+        return MolybogProblem(xx, zz, vs, critical=critical, omega=om)
+
+    sol = solve_molybog(mk(x, z))
+    prog, pivot = molybog_program(mk(x, z))
+    got = prog.split(prog.b - prog.a @ sol.v)
+    want = molybog_slacks(mk(x, z), pivot, sol.kernel, sol.nu, sol.eta)
+    for k in got:
+        assert np.allclose(got[k], want[k], atol=1e-9 * max(1.0, np.abs(want[k]).max()))
+    gx, gz = sol.delta_gradient()
+    rng = np.random.default_rng(8)
+    dx, dz = rng.standard_normal(x.shape), rng.standard_normal(z.shape)
+    h = 1e-5
+    fd = (
+        solve_molybog(mk(x + h * dx, z + h * dz)).delta
+        - solve_molybog(mk(x - h * dx, z - h * dz)).delta
+    ) / (2 * h)
+    assert abs(fd - float(np.sum(gx * dx) + np.sum(gz * dz))) <= 1e-3 * max(1.0, abs(fd))

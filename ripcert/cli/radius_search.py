@@ -33,6 +33,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--rip", choices=("span", "full"), default="span", help="RIP on span([x z]) or on Sⁿ"
     )
+    p.add_argument(
+        "--model",
+        choices=("ripcert", "molybog"),
+        default="ripcert",
+        help="ripcert: the svec program (H ⪰ 0, exact sphere condition); molybog: his"
+        " LMI_P/LMI_P_dB in vec coordinates, for comparison with the published curves",
+    )
     p.add_argument("--starts", type=int, default=8, help="random starts")
     p.add_argument("--seed", type=int, default=0, help="random seed of the starts")
     p.add_argument("--iterations", type=int, default=30, help="accepted steps per start")
@@ -59,6 +66,7 @@ def _center(text: str, n: int) -> list[float]:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ripcert.core.structure import KernelStructure, VecStructure
     from ripcert.errors import InvalidInputError
     from ripcert.generator.structured import structure_of
     from ripcert.studies.radius_search import radius_search
@@ -70,6 +78,15 @@ def run(args: argparse.Namespace) -> int:
     if args.iterations < 0:
         raise InvalidInputError("--iterations must be ≥ 0")
     structure = structure_of(args.structure, args.n)
+    model: KernelStructure | VecStructure = structure
+    if args.model == "molybog":
+        from ripcert.core.families import family
+
+        if args.rip != "span":
+            raise InvalidInputError("--model molybog imposes the RIP on span([x z]) only")
+        if args.structure == "none":
+            raise InvalidInputError("--model molybog needs a template family")
+        model = VecStructure.from_template(family(args.structure, args.n))
     omega = np.array(_center(args.center, structure.n))
     bar = None
     if progress_enabled(args):
@@ -84,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         res = radius_search(
-            structure,
+            model,
             omega,
             args.radius,
             mode=args.mode,
@@ -100,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = res.to_dict()
         out["structure"] = args.structure
+        out["model"] = args.model
         print(json.dumps(out))
     else:
         print(f"delta      {res.delta:.10g}   ({args.rip} RIP, {args.mode}, R = {args.radius:g})")

@@ -362,6 +362,67 @@ def template_structure(template: Template) -> KernelStructure:
     return KernelStructure(labels=lab, name=template.name)
 
 
+@dataclass(frozen=True, eq=False)
+class VecStructure:
+    """Molybog's structure itself, in vec coordinates: an ``n²×n²`` kernel whose zero entries
+    are those of the template ``T = A.'A`` and whose non-zero upper-triangle entries of equal
+    exact value share one parameter (``get_structure.m``; ``S.*H == 0``, ``W*H(:) == 0``).
+
+    ``group, p, q``: the admissible upper-triangle entries ``p ≤ q`` of the ``n²×n²`` kernel
+    (column-major vec indices) and their parameter; ``H = Σ_j φ_j E_j`` with
+    ``E_j = Σ_{(p,q)∈G_j} (e_p e_qᵀ + e_q e_pᵀ)/(1 + [p = q])``.
+    """
+
+    n: int
+    group: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    name: str = ""
+
+    @classmethod
+    def from_template(cls, template: Template) -> VecStructure:
+        prod = exact_template_product(template)
+        keys: dict[tuple[int, int], int] = {}
+        rows = sorted((p, q) for (p, q) in prod if p <= q)
+        group = [keys.setdefault(prod[pq], len(keys)) for pq in rows]
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return cls(
+            n=template.n,
+            group=np.array(group, dtype=np.int64),
+            p=arr[:, 0],
+            q=arr[:, 1],
+            name=template.name,
+        )
+
+    @property
+    def d(self) -> int:
+        """Order of the kernel: ``n²``."""
+        return self.n * self.n
+
+    @property
+    def num_groups(self) -> int:
+        return int(self.group.max() + 1) if self.group.size else 0
+
+    def generators(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(group, p, q, 1)``: the same layout as :meth:`KernelStructure.generators`."""
+        return self.group, self.p, self.q, np.ones(len(self.group))
+
+    def kernel(self, theta: np.ndarray) -> np.ndarray:
+        """``H = Σ_j θ_j E_j`` (dense ``n²×n²``)."""
+        h = np.zeros((self.d, self.d))
+        vals = np.asarray(theta, dtype=float)[self.group]
+        h[self.p, self.q] = vals
+        h[self.q, self.p] = vals
+        return h
+
+    def project(self, kernel: np.ndarray) -> np.ndarray:
+        """θ from a kernel of this structure (group means)."""
+        v = np.asarray(kernel, dtype=float)[self.p, self.q]
+        return np.bincount(self.group, weights=v, minlength=self.num_groups) / np.bincount(
+            self.group, minlength=self.num_groups
+        )
+
+
 def real_template_kernel(template: Template) -> np.ndarray:
     """Float svec kernel ``Σ svec(Re Y_k) svec(Re Y_k)ᵀ`` of the real operator a template
     induces on symmetric matrices (it satisfies :func:`template_structure` for
@@ -376,6 +437,7 @@ __all__ = [
     "ZERO",
     "KernelStructure",
     "TemplateCounts",
+    "VecStructure",
     "exact_template_product",
     "exact_vec_rows",
     "real_template_kernel",

@@ -33,8 +33,9 @@ from typing import Literal
 
 import numpy as np
 
-from ripcert.core.structure import KernelStructure
+from ripcert.core.structure import KernelStructure, VecStructure
 from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
+from ripcert.generator.sdp.molybog import MolybogProblem, MolybogSolution, solve_molybog
 from ripcert.generator.sdp.structured import (
     Rip,
     StructuredProblem,
@@ -55,7 +56,7 @@ class Evaluation:
     delta: float
     gx: np.ndarray
     gz: np.ndarray
-    solution: StructuredSolution | None
+    solution: StructuredSolution | MolybogSolution | None
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def _draw(rng: np.random.Generator, omega: np.ndarray, radius: float, sphere: bo
 
 
 def evaluate(
-    structure: KernelStructure,
+    structure: KernelStructure | VecStructure,
     x: np.ndarray,
     z: np.ndarray,
     omega: np.ndarray,
@@ -129,6 +130,22 @@ def evaluate(
 ) -> Evaluation:
     """δ*(x, z) and its gradient; δ* = 1 with a zero gradient when no counterexample exists."""
     zero = np.zeros_like(x)
+    if isinstance(structure, VecStructure):
+        try:
+            mprob = MolybogProblem(
+                x,
+                z,
+                structure,
+                critical="sphere" if mode == "sphere" else "plain",
+                omega=omega if mode == "sphere" else None,
+            )
+            msol = solve_molybog(mprob, solver=solver, policy=policy)
+        except NoCounterexampleError:
+            return Evaluation(1.0, zero, zero.copy(), None)
+        except SolverError:
+            return Evaluation(float("inf"), zero, zero.copy(), None)
+        mgx, mgz = msol.delta_gradient()
+        return Evaluation(msol.delta, mgx, mgz, msol)
     try:
         prob = StructuredProblem(
             x,
@@ -184,7 +201,7 @@ def local_search(
 
 
 def radius_search(
-    structure: KernelStructure,
+    structure: KernelStructure | VecStructure,
     omega: np.ndarray,
     radius: float,
     mode: Mode = "ball",
@@ -196,6 +213,10 @@ def radius_search(
     progress: Callable[[int, float], None] | None = None,
 ) -> RadiusResult:
     """Minimise δ*(x, z) over the ball/sphere of radius R around ω (module docstring).
+
+    A :class:`~ripcert.core.structure.VecStructure` runs Molybog's own programs instead
+    (:mod:`ripcert.generator.sdp.molybog`: ``LMI_P``/``LMI_P_dB``, for comparison with the
+    published curves; ``rip`` is then ``span`` by construction).
 
     ``omega`` is an n-vector (rank r = 1, as in the paper).  ``progress(k, best)`` is called
     after each start.  Raises ``InvalidInputError`` on bad arguments.
