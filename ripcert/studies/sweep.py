@@ -656,8 +656,9 @@ def _dask_rows(batches: list, client: Any, bar, worker_timeout: float) -> Iterab
             if finished or not pending:
                 idle_since = None
                 continue
-            try:
-                workers = len(client.scheduler_info().get("workers", {}))
+            try:  # a lost scheduler connection counts as no worker
+                running = getattr(client, "status", "running") == "running"
+                workers = len(client.scheduler_info().get("workers", {})) if running else 0
             except Exception:  # the scheduler itself went away
                 workers = 0
             if workers:
