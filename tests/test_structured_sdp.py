@@ -433,3 +433,24 @@ def test_molybog_sensitivity_and_slacks(case9: KernelStructure, critical: str) -
         - solve_molybog(mk(x - h * dx, z - h * dz)).delta
     ) / (2 * h)
     assert abs(fd - float(np.sum(gx * dx) + np.sum(gz * dz))) <= 1e-3 * max(1.0, abs(fd))
+
+
+def test_full_rip_certificate_of_a_seeded_family_verifies() -> None:
+    """Full-space RIP: the ordinary RIP checks apply, plus the structure re-derived from the
+    family name (a seeded Gaussian template: dense kernel, no equalities).  A completion mask
+    missing any entry cannot be used here: the kernel vanishes on E_ij, so δ ≥ 1."""
+    name = "gaussian:4,1"
+    rng = np.random.default_rng(12)
+    for _ in range(5):
+        x, z = rng.standard_normal((3, 1)), rng.standard_normal((3, 1))
+        try:
+            cert, _ = generate_structured(x, z, name, rip="full")
+        except NoCounterexampleError:
+            continue
+        rep = verify(cert)
+        assert rep.passed, [c for c in rep.checks if not c.passed]
+        names = {c.name for c in rep.checks}
+        assert {"rip_spectral", "structure_zeros", "structure_family"} <= names
+        assert "rip_span" not in names
+        return
+    pytest.fail("no counterexample on five random pairs")
