@@ -120,8 +120,9 @@ def span_rip_checks(
     if p.ndim != 2 or p.shape[0] != n or not np.all(np.isfinite(p)):
         return [Check("rip_span", False, f"basis has shape {p.shape}, n = {n}", value=np.nan)]
     ortho = float(np.linalg.norm(p.T @ p - np.eye(p.shape[1])))
-    inside = float(np.linalg.norm(xz - p @ (p.T @ xz)) / max(np.linalg.norm(xz), 1e-300))
-    rank = int(np.linalg.matrix_rank(xz, tol=SPAN_TOL * max(1.0, np.linalg.norm(xz, 2))))
+    xz_norm = float(np.linalg.norm(xz))
+    inside = float(np.linalg.norm(xz - p @ (p.T @ xz))) / max(xz_norm, 1e-300)
+    rank = int(np.linalg.matrix_rank(xz, tol=SPAN_TOL * max(1.0, xz_norm)))
     basis_ok = ortho <= SPAN_TOL and inside <= SPAN_TOL and p.shape[1] == rank
     k = p.shape[1]
     emb = svec(p @ smat(np.eye(sdim(k))) @ p.T).T
