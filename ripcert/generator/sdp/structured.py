@@ -211,7 +211,7 @@ class StructuredProblem:
                 raise InvalidInputError("a margin applies to plain criticality only")
         if not np.isfinite(self.margin) or self.margin < 0:
             raise InvalidInputError(f"margin must be ≥ 0, got {self.margin}")
-        if np.linalg.norm(x @ x.T - z @ z.T) <= 1e-12 * max(1.0, np.linalg.norm(z) ** 2):
+        if np.linalg.norm(x @ x.T - z @ z.T) <= 1e-12 * max(1.0, float(np.linalg.norm(z)) ** 2):
             raise NoCounterexampleError("XXᵀ = ZZᵀ: X is a global minimum")
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "z", z)
@@ -389,7 +389,9 @@ def structured_program(prob: StructuredProblem) -> tuple[ConicProgram, ProgramLa
     he = _he_columns(s, e)
     blocks: list[BlockRows] = []
 
-    def rows(phi_part: np.ndarray, nu_col: np.ndarray | None, eta_col: np.ndarray | None):
+    def rows(
+        phi_part: np.ndarray, nu_col: np.ndarray | None, eta_col: np.ndarray | None
+    ) -> sp.csr_matrix:
         m = phi_part.shape[0]
         cols = [phi_part]
         if sphere:
