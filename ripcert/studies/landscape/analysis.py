@@ -30,6 +30,7 @@ from ripcert.studies.landscape.search import (
     SearchOptions,
     SearchResult,
     search,
+    spectrum_bounds,
     units,
 )
 from ripcert.studies.landscape.theory import RipInput, rip_input, strict_saddle_report
@@ -72,7 +73,7 @@ class LandscapeReport:
 
 def certificate_for(point: CriticalPoint, op: Operator, z: np.ndarray) -> Certificate | None:
     """The certificate of a spurious second-order point of the ℓ2 loss (None: singular kernel)."""
-    lo, hi = op.spectrum_bounds()
+    lo, hi = spectrum_bounds(op)
     if not lo > 1e-12 * hi:
         return None
     strict = point.kind == "spurious_local_min" and point.strict

@@ -176,8 +176,24 @@ class SearchResult:
 # ---------------------------------------------------------------------------------------
 # scales and starts
 # ---------------------------------------------------------------------------------------
+_BOUNDS: dict[int, tuple[Operator, tuple[float, float]]] = {}
+
+
+def spectrum_bounds(op: Operator) -> tuple[float, float]:
+    """``op.spectrum_bounds()``, memoised per operator object (operators are immutable; the
+    cache holds a reference, so an id is never reused while cached)."""
+    hit = _BOUNDS.get(id(op))
+    if hit is not None and hit[0] is op:
+        return hit[1]
+    bounds = op.spectrum_bounds()
+    if len(_BOUNDS) >= 16:
+        _BOUNDS.clear()
+    _BOUNDS[id(op)] = (op, bounds)
+    return bounds
+
+
 def _lambda_max(op: Operator) -> float:
-    return float(op.spectrum_bounds()[1])
+    return float(spectrum_bounds(op)[1])
 
 
 def units(op: Operator, z: np.ndarray) -> tuple[float, float, float]:
@@ -190,7 +206,7 @@ def units(op: Operator, z: np.ndarray) -> tuple[float, float, float]:
 
 def _normal_eig(op: Operator, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenpairs (decreasing) of ``γ𝒜(ZZᵀ)``, γ = 2/(ℓ + L) of the kernel spectrum."""
-    lo, hi = op.spectrum_bounds()
+    lo, hi = spectrum_bounds(op)
     gamma = 2.0 / (lo + hi) if lo + hi > 0 else 1.0
     n = op.n
     if isinstance(op, LiftedOperator):
