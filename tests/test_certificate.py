@@ -71,6 +71,8 @@ def test_only_the_hand_written_sensing_form_may_be_unsigned():
         (lambda d: d.update(claim="global_min"), "schema violation"),
         (lambda d: d.pop("operator"), "schema violation"),
         (lambda d: d.update(x=[[1.0], ["a"]]), "schema violation"),
+        (lambda d: d.update(x=[[1.0], [True]]), "schema violation"),
+        (lambda d: d["operator"].update(kernel=[[1.0, 0.0], []]), "schema violation"),
         (lambda d: d.update(delta=1.5), "schema violation"),
         (lambda d: d.update(z=[[1.0], [0.0], [0.0]]), "shapes disagree"),
         (lambda d: d["operator"].update(kernel=[[1.0, 0.0], [0.0]]), "rectangular"),

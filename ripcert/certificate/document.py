@@ -197,4 +197,8 @@ class Certificate:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Certificate:
-        return cls.from_json(read_text(path))
+        try:
+            text = read_text(path)
+        except CertificateFormatError as exc:
+            raise CertificateFormatError(f"{path}: {exc}") from None
+        return cls.from_json(text)

@@ -351,7 +351,16 @@ def _subspace_optimum(
 def _search(
     h: np.ndarray, p: int, j: int, sign: float, rng: np.random.Generator, samples: int, iters: int
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Truncated power method with subspace polish; returns the best (ratio, F, s)."""
+    """Truncated power method with subspace polish; returns the best (ratio, F, s).
+
+    When ``j ≥ p`` the rank constraint is void and the optimum is the extreme eigenvector
+    of H itself (as a p×p matrix): returned directly, no search.
+    """
+    if j >= p:
+        lam, vec = np.linalg.eigh(h)
+        k = -1 if sign > 0 else 0
+        f, s = _factor(smat(vec[:, k]), j)
+        return float(lam[k]), f, s
     top = float(np.linalg.eigvalsh(h)[-1])
     b = h if sign > 0 else top * np.eye(h.shape[0]) - h
     best: tuple[float, np.ndarray, np.ndarray] = (

@@ -9,11 +9,14 @@ threshold (:func:`numerically_one_message`).
 size and JSON nesting depth (checked on the text), and the declared sizes of the certificate
 (n, r, r*, the lifted dimension k, the number of sensing matrices m, kernel dimensions).
 Certificates above a limit are *refused* (invalid, exit 2) with a one-line reason, never
-half-processed.  Why these numbers: a dense kernel on Sⁿ has ``n(n+1)/2`` rows and the RIP
-witness search and Hessian cost grow like its square, so dense forms stop at n = 24
-(300 × 300 kernels); lifted operators are matrix-free in n, and their cost is set by
-``k = dim span(P)`` and r; an explicit sensing copy is compared with its operator exactly,
-at a cost of about ``m² n²`` flops, so copies stop at n = 40.
+half-processed.  Why these numbers: a dense kernel on Sⁿ has ``n(n+1)/2`` rows, and the RIP
+witness search (2·samples restarts × up to 200 iterations, each an eigendecomposition on the
+span of a rank-2r iterate) grows quickly with it, so dense forms stop at n = 12 (78 × 78
+kernels; the generator writes dense kernels for n ≤ 6); lifted operators are matrix-free in
+n and their cost is set by ``k = dim span(P)`` (the span reduction gives k ≤ r + r*) and r,
+so k stops at 12 and r at 12; an explicit sensing copy is compared with its operator exactly,
+at a cost of about ``m² n²`` flops with m ≈ n²/2 (and its file grows like n⁴), so copies
+stop at n = 16 (the generator writes them for n ≤ 6 only).
 """
 
 from __future__ import annotations
@@ -70,9 +73,9 @@ class ResourceLimits:
     max_depth: int = 64
     max_n: int = 20_000
     max_rank: int = 12
-    max_dense_n: int = 24
-    max_lifted_k: int = 24
-    max_copy_n: int = 40
+    max_dense_n: int = 12
+    max_lifted_k: int = 12
+    max_copy_n: int = 16
     max_matrices: int = 2_000
 
     def to_dict(self) -> dict[str, int]:
