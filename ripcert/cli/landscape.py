@@ -90,7 +90,7 @@ def _table(rep: object, source: str) -> str:
         kind = p.kind
         if p.kind == "spurious_local_min":
             kind += " (strict)" if p.strict else " (non-strict)"
-        thm = p.theorem.summary() if p.theorem is not None else ""  # type: ignore[attr-defined]
+        thm = p.theorem.summary() if p.theorem is not None else ""
         lines.append(
             f"  {i:>3} {kind:<20}{_num(p.value):>12}{_num(p.lambda_min):>13}"
             f"{_num(p.lambda_max):>12}{p.hits:>6}  {thm}"

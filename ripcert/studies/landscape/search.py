@@ -46,7 +46,8 @@ from ripcert.core.losses.l2 import normal_apply
 from ripcert.core.operator import LiftedOperator, Operator
 from ripcert.core.vectorization import unvec, vec
 from ripcert.errors import InvalidInputError
-from ripcert.studies.landscape.hessian import Spectrum, horizontal_hvp, spectrum
+from ripcert.studies.landscape.hessian import Spectrum, horizontal_hvp, spectrum, vertical_basis
+from ripcert.studies.landscape.theory import StrictSaddleBound
 
 KINDS = ("global_min", "spurious_local_min", "strict_saddle", "degenerate")
 #: a point is first-order critical when ‖∇F‖ ≤ GRAD_TOL · unit · ‖Z‖₂
@@ -101,7 +102,7 @@ class CriticalPoint:
     hits: int
     sources: tuple[str, ...]
     descent: DescentCurve | None = None
-    theorem: object | None = None
+    theorem: StrictSaddleBound | None = None
     certificate: str | None = None
     notes: tuple[str, ...] = ()
 
@@ -125,7 +126,7 @@ class CriticalPoint:
         if self.descent is not None:
             out["descent_curve"] = self.descent.to_dict()
         if self.theorem is not None:
-            out["theorem"] = self.theorem.to_dict()  # type: ignore[attr-defined]
+            out["theorem"] = self.theorem.to_dict()
         return out
 
 
@@ -276,7 +277,7 @@ def make_starts(
 # ---------------------------------------------------------------------------------------
 # local solvers
 # ---------------------------------------------------------------------------------------
-def _minimise(loss: Loss, x0: np.ndarray, weight: float, max_iter: int, gtol: float) -> np.ndarray:
+def minimise(loss: Loss, x0: np.ndarray, weight: float, max_iter: int, gtol: float) -> np.ndarray:
     n, r = x0.shape
 
     def fun(v: np.ndarray) -> float:
@@ -301,7 +302,7 @@ def _minimise(loss: Loss, x0: np.ndarray, weight: float, max_iter: int, gtol: fl
     return unvec(res.x, n, r)
 
 
-def _root(loss: Loss, x0: np.ndarray, max_iter: int, gtol: float) -> np.ndarray:
+def root_find(loss: Loss, x0: np.ndarray, max_iter: int, gtol: float) -> np.ndarray:
     n, r = x0.shape
 
     def fun(v: np.ndarray) -> np.ndarray:
@@ -398,8 +399,6 @@ def descent_curve(
     n, r = x.shape
     v = np.asarray(v, dtype=float).reshape(n * r, order="F")
     v = v / np.linalg.norm(v)
-    from ripcert.studies.landscape.hessian import vertical_basis
-
     ver = vertical_basis(x)
     keep = np.hstack([v[:, None], ver])
     basis = scipy.linalg.null_space(keep.T)
@@ -551,9 +550,9 @@ def search(
     found: list[tuple[np.ndarray, int, list[str]]] = []
     runs = rejected = 0
     for k, (label, x0) in enumerate(starts):
-        ends = [("min", _minimise(loss, x0, weight, options.max_iter, 1e-2 * GRAD_TOL * g_unit))]
+        ends = [("min", minimise(loss, x0, weight, options.max_iter, 1e-2 * GRAD_TOL * g_unit))]
         if options.saddles:
-            ends.append(("root", _root(loss, x0, options.max_iter, GRAD_TOL * g_unit)))
+            ends.append(("root", root_find(loss, x0, options.max_iter, GRAD_TOL * g_unit)))
         for method, x in ends:
             runs += 1
             x = polish(loss, x, weight)
@@ -599,6 +598,9 @@ __all__ = [
     "gram_distance",
     "same_point",
     "make_starts",
+    "minimise",
+    "polish",
+    "root_find",
     "search",
     "spectral_start",
     "units",

@@ -37,7 +37,7 @@ import numpy as np
 from ripcert.core.losses.high_order import HighOrderLoss
 from ripcert.core.operator import KernelOperator, Operator
 from ripcert.studies.landscape.hessian import spectrum
-from ripcert.studies.landscape.search import _minimise, gram_distance, polish, units
+from ripcert.studies.landscape.search import gram_distance, minimise, polish, units
 
 #: (n, seed of random_pair) of the counterexamples used for the table
 INSTANCES: tuple[tuple[int, int], ...] = ((3, 1), (5, 3), (7, 0))
@@ -133,7 +133,7 @@ def track(
     for lam in [0.0, *grid]:
         loss = HighOrderLoss(inst.operator, inst.z, order=order, lam=lam)
         if not lost:
-            y = polish(loss, _minimise(loss, x, h_unit, 500, 1e-12 * g_unit), h_unit)
+            y = polish(loss, minimise(loss, x, h_unit, 500, 1e-12 * g_unit), h_unit)
             lost = bool(gram_distance(y, x) > JUMP * zz or loss.value(y) <= 1e-10 * f_unit)
             x = y
         if lost:
