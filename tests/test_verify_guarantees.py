@@ -307,19 +307,24 @@ def test_numerically_one_message_is_precise():
     assert msg.startswith("δ* ≥ 1 − 2e-7: numerically 1")
 
 
-@pytest.mark.slow
-def test_nearly_collinear_rank2_instance_ends_verified_or_numerically_one():
-    """X = [x, 1e-3·y]: what the generator writes must pass verify, else δ is numerically 1."""
-    rng = np.random.default_rng(3)
-    xv, yv = rng.standard_normal(3), rng.standard_normal(3)
-    x = np.column_stack([xv, 1e-3 * yv])
-    z = xv[:, None] * 1.0
-    try:
-        cert = generate(x, z)
-    except NoCounterexampleError:
-        return  # exit 3 (the generator runs verify with these tolerances before writing)
+@pytest.mark.parametrize("reduce", [True, False])
+def test_delta_star_near_one_is_written_only_if_verify_accepts_it(reduce):
+    """X = [e₁, 6e-4·e₂], Z = e₃: δ* = 1 − 3.6e-7 (> 1 − 2e-7 = the generator's limit).  The
+    verifier used to reject it (f(X)/(λ_max‖XXᵀ−ZZᵀ‖²) ≈ (1−δ)/(1+δ) = 1.8e-7 < 1e-6): its
+    floor now follows the generator's delta_one, so the certificate verifies."""
+    e = np.eye(3)
+    cert = generate(np.column_stack([e[0], 6e-4 * e[1]]), e[2][:, None], reduce=reduce)
+    assert 1 - 1e-6 < cert.delta < 1 - DEFAULT_TOLERANCES.delta_one
     rep = verify(cert, samples=4)
-    assert rep.passed or numerically_one(cert.delta), (cert.delta, rep.failed)
+    assert rep.passed, rep.failed
+    f_rel = rep.check("spurious").detail
+    assert "≥ 5e-08" in f_rel
+
+
+def test_delta_star_numerically_one_is_not_written():
+    e = np.eye(3)
+    with pytest.raises(NoCounterexampleError):  # δ* = 1 − 1e-8: numerically 1 (exit 3)
+        generate(np.column_stack([e[0], 1e-4 * e[1]]), e[2][:, None])
 
 
 # ---------------------------------------------------------------------------------------

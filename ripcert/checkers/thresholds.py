@@ -32,7 +32,8 @@ class Tolerances:
     psd:          λ_min(H) ≥ −psd·λ_max(H)
     consistency:  ‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F ≤ consistency·‖H‖_F (explicit sensing copies)
     orthonormal:  ‖PᵀP − I‖_max of a lifted basis
-    spurious:     ‖XXᵀ − ZZᵀ‖_F/‖ZZᵀ‖_F and f(X)/(λ_max‖XXᵀ − ZZᵀ‖²_F) must reach this
+    spurious:     ‖XXᵀ − ZZᵀ‖_F/‖ZZᵀ‖_F must reach this (and f(X)/(λ_max‖XXᵀ − ZZᵀ‖²_F),
+                  which is ≥ (1 − δ)/(1 + δ) for every operator, must reach delta_one/4)
     first_order:  ‖∇f(X)‖_F/(4 λ_max ‖XXᵀ − ZZᵀ‖_F ‖X‖₂) ≤ first_order
     second_order: λ_min(½∇²f̂(X))/‖ZZᵀ‖_F ≥ −second_order (f̂ = f/λ_max)
     rip:          slack on every comparison of a RIP bound with the claimed δ

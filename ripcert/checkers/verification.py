@@ -635,15 +635,14 @@ def _landscape_checks(
     fx, fz = land.objective(x), land.objective(z)
     f_rel = fx / max(lam_max * gap_sq, 1e-300)
     gap_rel = gap / zz
+    # f(X)/(λ_max‖XXᵀ−ZZᵀ‖²) ≥ ℓ/L = (1−δ)/(1+δ) for any operator: the floor is half the
+    # value at δ = 1 − tol.delta_one, the largest δ the generator writes, so the two agree
+    f_floor = 0.25 * tol.delta_one
     spurious = Check(
         "spurious",
-        bool(
-            gap_rel >= tol.spurious
-            and f_rel >= tol.spurious
-            and abs(fz) <= 1e-12 * lam_max * zz * zz
-        ),
+        bool(gap_rel >= tol.spurious and f_rel >= f_floor and abs(fz) <= 1e-12 * lam_max * zz * zz),
         f"‖XXᵀ−ZZᵀ‖_F/‖ZZᵀ‖_F (in an orthonormal basis of span[X Z]); f(X) = {fx:.6g}"
-        f" (relative {f_rel:.3g}) > f(Z) = {fz:.3g}",
+        f" (relative {f_rel:.3g} ≥ {f_floor:g}) > f(Z) = {fz:.3g}",
         value=gap_rel,
         tolerance=tol.spurious,
     )
