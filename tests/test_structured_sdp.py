@@ -454,3 +454,24 @@ def test_full_rip_certificate_of_a_seeded_family_verifies() -> None:
         assert "rip_span" not in names
         return
     pytest.fail("no counterexample on five random pairs")
+
+
+#: Molybog–Sojoudi–Lavaei's published δ(R) for case 9 (repository matrix-sense-global,
+#: "Section 6/plotting/LMI on R - case 9.csv", Bayesian optimisation): (R, LMI_P, LMI_P_dB)
+PUBLISHED_CASE9 = ((1.0, 0.9150862373, 0.9088200282), (3.0, 0.6405650287, 0.511122603))
+
+
+@pytest.mark.parametrize(("radius", "ball", "sphere"), PUBLISHED_CASE9)
+def test_gradient_search_matches_or_beats_the_published_curve(
+    radius: float, ball: float, sphere: float
+) -> None:
+    """Same program (LMI_P/LMI_P_dB), better search: never above the published minimum."""
+    pytest.importorskip("pypower.api")
+    from ripcert.core.families import family
+    from ripcert.core.structure import VecStructure
+    from ripcert.studies.radius_search import radius_search
+
+    vs = VecStructure.from_template(family("case9"))
+    for mode, published in (("ball", ball), ("sphere", sphere)):
+        res = radius_search(vs, np.ones(9), radius, mode, starts=2, seed=0, iterations=20)
+        assert res.delta <= published + 1e-3
