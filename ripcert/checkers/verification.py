@@ -494,32 +494,33 @@ def _rank_needed(eigs: np.ndarray, extra_ones: int, tol: float) -> tuple[int, fl
 def _lifted_copy_distance(op: LiftedOperator, a: np.ndarray) -> float:
     """``‖Σ svec(A_i)svec(A_i)ᵀ − H‖_F`` for the lifted kernel ``H = I + E(H_k − I)Eᵀ``.
 
-    In the basis ``[P, P⊥]`` the kernel is ``blockdiag(H_k, I)``: H_k on the compressions
-    ``C_i = PᵀA_iP`` and the identity on the complement parts ``R_i = A_i − P C_i Pᵀ``
-    (the Frobenius projections onto ``{M : PᵀMP = 0}``).  With ``u_i = svec(C_i)`` and
-    ``T = [svec-coordinates of R_i]``, the squared distance splits exactly into
+    In the orthonormal basis ``Q = [P, P⊥]`` of Rⁿ (a congruence ``M ↦ QᵀMQ``, an isometry
+    of Sⁿ) the kernel is ``blockdiag(H_k, I)``: H_k on the compressions ``C_i = PᵀA_iP``
+    and the identity on the complement coordinates ``t_i = (√2·vec(PᵀA_iP⊥),
+    svec(P⊥ᵀA_iP⊥))`` (dimension ``N_c = n(n+1)/2 − k(k+1)/2``).  With ``u_i = svec(C_i)``
+    the squared distance is the sum of three blocks, each computed directly (no sum of large
+    terms cancels, so the result is accurate to rounding, not to its square root):
 
-    * ``‖Σ u_i u_iᵀ − H_k‖²_F``                      (the compression block, direct);
-    * ``2‖Σ_i u_i ⊗ R_i‖²_F``                        (the cross block, must vanish; direct);
-    * ``‖TTᵀ − I‖²_F = Σ_j (λ_j − 1)² + N_c − m``     (the complement block, from the
-      eigenvalues λ_j of the m×m Gram matrix ``⟨R_i, R_j⟩``: TTᵀ and TᵀT share their
-      non-zero eigenvalues, and the N_c − rank remaining eigenvalues of TTᵀ are 0),
+    * ``‖Σ u_i u_iᵀ − H_k‖²_F``   (compression block, ``k(k+1)/2`` square);
+    * ``2‖Σ u_i t_iᵀ‖²_F``        (cross block, must vanish);
+    * ``‖Σ t_i t_iᵀ − I‖²_F``     (complement block, ``N_c`` square).
 
-    with ``N_c = n(n+1)/2 − k(k+1)/2``.  No sum of large terms cancels, P⊥ is never formed
-    and nothing of size n(n+1)/2 × n(n+1)/2 is built: the cost is O(m²n² + m·k²·n²).
+    Nothing of the size of the dense kernel on Sⁿ is built beyond these blocks, and the size
+    of n is bounded beforehand (``ResourceLimits.max_copy_n``).
     """
     p = np.asarray(op.basis)
     hk = np.asarray(op.kernel)
-    m, n = a.shape[0], op.n
-    c = p.T @ a @ p  # (m, k, k)
-    u = svec(c)  # (m, d_k)
-    rest = (a - p @ c @ p.T).reshape(m, n * n)
+    m, n, k = a.shape[0], op.n, op.k
+    q, _ = np.linalg.qr(p, mode="complete")
+    pc = q[:, k:]  # orthonormal basis of range(P)⊥
+    u = svec(p.T @ a @ p)  # (m, d_k)
+    t = np.hstack(
+        [np.sqrt(2.0) * (p.T @ a @ pc).reshape(m, k * (n - k)), svec(pc.T @ a @ pc)]
+    )  # (m, N_c)
     comp = float(np.sum((u.T @ u - hk) ** 2))
-    cross = float(np.sum((u.T @ rest) ** 2))
-    lam = np.linalg.eigvalsh(rest @ rest.T)
-    n_c = sdim(n) - sdim(op.k)
-    block = float(np.sum((lam - 1.0) ** 2)) + (n_c - m)
-    return float(np.sqrt(max(comp + 2.0 * cross + block, 0.0)))
+    cross = float(np.sum((u.T @ t) ** 2))
+    block = float(np.sum((t.T @ t - np.eye(t.shape[1])) ** 2))
+    return float(np.sqrt(comp + 2.0 * cross + block))
 
 
 def _copy_consistency(op: Operator, sens: np.ndarray, tol: Tolerances) -> Check:
