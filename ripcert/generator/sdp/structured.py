@@ -7,11 +7,11 @@ Molybog, Sojoudi, Lavaei (arXiv:2012.10297; code ``igormolybog/matrix-sense-glob
 
     max η  over φ, η (and ν for the sphere)
     s.t.   first order      plain:  Sᵀ𝒳ᵀHe = 0
-                            sphere: 𝒳ᵀHe + ν·vec(X − ω) = 0,  ν ≥ 0
+                            sphere: 𝒳ᵀHe + ν·vec(X − ω) = 0,  ν ≥ ν_min > 0
            second order     plain:  Sᵀ(𝒳ᵀH𝒳 + 2 I_r⊗mat(He))S ⪰ μ‖ZZᵀ‖_F SᵀΠS
                             sphere: Tᵀ(𝒳ᵀH𝒳 + 2 I_r⊗mat(He) + ν I)T ⪰ 0
            isometry         full:   ηI ⪯ H ⪯ I
-                            span:   ηI ⪯ E_PᵀHE_P ⪯ I,  P = orth([X Z])
+                            span:   ηI ⪯ E_PᵀHE_P ⪯ I,  P = orth([X Z]),  and H ⪰ 0
            η ≥ −1
 
 with ``δ = (1−η)/(1+η)``.  ``S`` is the coordinate complement of the symmetry directions
@@ -21,15 +21,23 @@ the isometry ``svec(M) ↦ svec(PMPᵀ)`` of ``S^k`` onto the svec image of ``{P
 **Sphere.**  X is a local minimum of ``f`` over the ball ``‖U − ω‖ ≤ R`` lying on its
 boundary: KKT gives ``∇f(X) = −2ν(X − ω)`` with ``ν ≥ 0`` (``∇f = 2𝒳ᵀHe``), and the
 second-order necessary condition is on the Hessian of the *Lagrangian*
-``f + ν(‖U − ω‖² − R²)``, ``∇²f + 2νI = 2(𝒳ᵀH𝒳 + 2I_r⊗mat(He) + νI)``, on the tangent space.
-``LMI_P_dB.m`` drops the ``νI`` term (a stricter condition); here it is kept, so the sphere
-value is never above Molybog's for the same (X, Z).
+``f + ν(‖U − ω‖² − R²)``, ``∇²f + 2νI = 2(𝒳ᵀH𝒳 + 2I_r⊗mat(He) + νI)``, on the critical cone:
+the tangent space when ν > 0, the half-space of inward directions — hence, the form being
+even, the whole space — when ν = 0.  :func:`solve_structured` therefore solves two programs,
+``ν ≥ ν_min`` (:data:`NU_FLOOR`, strict complementarity with a margin the verifier can
+resolve) with the tangent condition, and the plain program (ν = 0, full Hessian), and keeps
+the smaller δ.  ``LMI_P_dB.m`` has ``ν ≥ 0`` with the tangent condition and no ``νI`` term
+(``lagrangian_hessian=False`` reproduces the latter).
 
 **Restricted isometry.**  ``LMI_P.m`` imposes RIP on ``kron(P, P)``, i.e. on all
 ``PMPᵀ`` with ``M`` any (non-symmetric) ``k×k`` matrix, for an ``n²×n²`` kernel; only its
 action on symmetric matrices enters the landscape, and here the isometry holds on the
-symmetric ``PMPᵀ`` only (with the structure map of :mod:`ripcert.core.structure`, a
-relaxation of his program: δ here ≤ δ there).
+symmetric ``PMPᵀ`` only.  With the isometry restricted, ``H`` is otherwise free off the span:
+``H ⪰ 0`` (``psd=True``, the default) keeps it the kernel ``AᵀA`` of an actual operator; it
+is imposed on the principal block of the svec indices whose diagonal the structure allows,
+and forces the groups touching the others to zero.  Molybog's program has neither ``H ⪰ 0``
+nor the symmetric restriction, so neither value bounds the other in general; his program is
+reproduced in :mod:`.molybog`.
 
 **Assembly.**  The program is built column by column from the structure's generators with
 dense linear algebra: for ``p`` free parameters the second-order block costs
