@@ -30,9 +30,10 @@ two vec positions ``(i,j), (j,i)`` of svec index ``a = (i,j)``.  The map used he
   multiset of values up to multiplicity scaling (``{v}``, ``{v,v}`` and ``{v,v,v,v}`` agree).
 
 This is the entrywise structure that the compression of *every* ``n²×n²`` kernel
-satisfying Molybog's constraints satisfies, so the svec problem is a relaxation of
-Molybog's (its δ is ≤ his for the same (X, Z)); and the real operator that the template
-itself induces on symmetric matrices (sensing matrices ``Re Y_k``) satisfies it.  It differs
+satisfying Molybog's constraints satisfies — as a constraint on the kernel it is a
+relaxation of his — and the real operator that the template itself induces on symmetric
+matrices (sensing matrices ``Re Y_k``) satisfies it (a zero read entry by entry would
+exclude that operator from its own family).  It differs
 from reading zeros entry by entry because ``T`` is not transpose-invariant for complex
 templates: for the grids, ``T[(i,k),(j,k)]`` can vanish by the cancellation of the active
 and reactive injections at bus ``k`` while ``T[(i,k),(k,j)]`` does not.
