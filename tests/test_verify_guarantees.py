@@ -268,7 +268,8 @@ def test_relaxed_operators_below_the_threshold_are_rejected_by_the_theorem(x, z,
     assert chk.evidence == "theorem" and "contradicts the theorem" in chk.detail
     assert f"{threshold:.10g}" in chk.detail and "arXiv:1901.01631" in chk.detail
     assert chk.value == pytest.approx(dl - threshold, abs=1e-8)
-    assert "theorem_threshold" in rep.proofs and "FAILED" in rep.summary_line()
+    assert "theorem_threshold" in rep.proofs
+    assert "theorem: theorem_threshold CONTRADICTED" in rep.summary_line()
 
 
 def test_relaxed_strict_claim_fails_the_theorem_and_the_basin_estimate():
@@ -305,7 +306,9 @@ def test_report_states_proofs_and_numerical_checks():
     out = rep.to_dict()
     assert out["evidence"]["proofs"] == list(rep.proofs) == ["theorem_threshold", "rational_check"]
     assert "first_order" in out["evidence"]["numerical"]
-    assert out["summary"].startswith("PASSED; proofs: ")
+    assert out["summary"].startswith(
+        "PASSED; exact proofs: rational_check; theorem: theorem_threshold consistent;"
+    )
     assert "evidence, not proof" in out["summary"]
     assert out["tolerances"]["first_order"] == DEFAULT_TOLERANCES.first_order
     json.dumps(out, allow_nan=False)

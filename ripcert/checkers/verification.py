@@ -169,22 +169,29 @@ class VerificationReport:
         return tuple(c.name for c in self.checks if c.evidence == "numerical")
 
     def summary_line(self) -> str:
-        """One line: the verdict, which checks are proofs and which are numerical.
+        """One line: the verdict, then the checks by kind of evidence.
 
-        A float PASS is evidence, not a proof; only ``exact``/``theorem`` checks prove.
+        ``exact`` checks are proofs; a ``theorem`` check either finds the claim consistent
+        with the sharp RIP thresholds (which proves nothing by itself) or refutes it (a proof
+        that the certificate is wrong); ``numerical`` checks are floats against tolerances:
+        evidence, not proof.
         """
         if self.invalid:
             return f"INVALID: {self.checks[0].detail}"
         failed = self.failed
         head = self.status.upper() + (f" ({', '.join(failed)} failed)" if failed else "")
-        proofs = [
-            f"{c.name} [{c.evidence}{'' if c.passed else ', FAILED'}]"
+        exact = [
+            c.name + ("" if c.passed else " FAILED") for c in self.checks if c.evidence == "exact"
+        ]
+        theorem = [
+            c.name + (" consistent" if c.passed else " CONTRADICTED")
             for c in self.checks
-            if c.evidence in PROOF_EVIDENCE
+            if c.evidence == "theorem"
         ]
         return (
-            f"{head}; proofs: {', '.join(proofs) or 'none'}; numerical (float, with tolerances:"
-            f" evidence, not proof): {len(self.numerical)} checks"
+            f"{head}; exact proofs: {', '.join(exact) or 'none'}; theorem: "
+            f"{', '.join(theorem) or 'none'}; numerical (floats with tolerances: evidence,"
+            f" not proof): {len(self.numerical)} checks"
         )
 
     def check(self, name: str) -> Check:
