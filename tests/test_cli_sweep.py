@@ -244,3 +244,24 @@ def test_threshold_plot_option(tmp_path, capsys):
     )
     assert rc == 0 and (tmp_path / "threshold.pdf").read_bytes().startswith(b"%PDF")
     assert main(["threshold", "--r", "1", "--r-star", "1", "--plot"]) == 2
+
+
+@pytest.mark.slow
+def test_two_racing_sweeps_second_exits_2_first_complete(tmp_path):
+    """Issue 11: two sweeps on one --out corrupted it once in 6 tries."""
+    import time
+
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "ripcert", "sweep", "rank1", "--phi-steps", "15"]
+    cmd += ["--rho-steps", "15", "--out", str(out), "-q"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # liveness bound, not a timing assertion
+    while time.monotonic() < deadline and not (out / "sweep.csv").exists():
+        time.sleep(0.01)
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    _, err1 = first.communicate(timeout=600)
+    assert first.returncode == 0, err1
+    assert second.returncode == 2 and second.stderr.count("\n") == 1
+    assert "in use by another running sweep" in second.stderr or "--resume" in second.stderr
+    rows = read_table(out / "sweep.csv")
+    assert sorted(r["id"] for r in rows) == sorted({r["id"] for r in rows}) and len(rows) == 225
