@@ -475,3 +475,37 @@ def test_gradient_search_matches_or_beats_the_published_curve(
     for mode, published in (("ball", ball), ("sphere", sphere)):
         res = radius_search(vs, np.ones(9), radius, mode, starts=2, seed=0, iterations=20)
         assert res.delta <= published + 1e-3
+
+
+def _resign(d: dict) -> dict:
+    d = dict(d)
+    d.pop("sha256", None)
+    d["sha256"] = payload_hash(d)
+    return d
+
+
+def test_sphere_checks_sign_and_zero_multiplier(case9: KernelStructure) -> None:
+    """μ < 0 (ω reflected through X) fails; a critical point declared on a sphere (μ = 0)
+    passes only through the full-Hessian branch."""
+    x, z = _point(3)
+    om = np.ones((9, 1))
+    cert, sol = generate_structured(x, z, "case9", rip="span", omega=om, structure=case9)
+    if sol.problem.critical != "sphere":
+        pytest.skip("the plain branch won at this point")
+    d = cert.to_dict()
+    sec = dict(d["structure"])
+    sec["omega"] = (2 * x - om).tolist()  # same radius, the gradient now points outward
+    d["structure"] = sec
+    assert "sphere_first_order" in verify(_resign(d)).failed
+    plain, _ = generate_structured(x, z, "case9", rip="span", structure=case9)
+    d2 = plain.to_dict()
+    radius = float(np.linalg.norm(x - om))
+    d2["structure"] = {
+        **d2["structure"],
+        "critical": "sphere",
+        "omega": om.tolist(),
+        "radius": radius,
+    }
+    rep = verify(_resign(d2))
+    assert rep.passed, rep.failed
+    assert "whole space" in rep.check("sphere_second_order").detail

@@ -168,16 +168,17 @@ def sphere_checks(
     on = abs(dist - radius) / max(radius, 1e-300)
     g = grad.reshape(-1, order="F")
     mu = -float(g @ u) / max(dist**2, 1e-300)
-    foc = float(np.linalg.norm(g + mu * u)) / max(float(np.linalg.norm(g)) + abs(mu) * dist, 1e-300)
-    hscale = max(float(np.linalg.norm(hess, 2)), 2.0 * lam_max, 1e-300)
-    mu_rel = mu * dist / max(float(np.linalg.norm(g)), abs(mu) * dist, 1e-300) if dist else 0.0
-    # μ > 0 is established when μ‖X − ω‖ exceeds (i) the first-order tolerance on the scale
-    # 4λ·max(‖X‖₂, ‖Z‖₂)·‖XXᵀ − ZZᵀ‖_F, λ the largest eigenvalue on the RIP space, and
-    # (ii) a thousand times the residual of the fit ∇f ≈ −μ(X − ω)
+    # first-order scale: 4λ·max(‖X‖₂, ‖Z‖₂)·‖XXᵀ − ZZᵀ‖_F, λ the largest eigenvalue on the
+    # RIP space (the ordinary check's scale), or the size of the terms if larger
     gap = float(np.linalg.norm(x @ x.T - z @ z.T))
     size = max(float(np.linalg.norm(x, 2)), float(np.linalg.norm(z, 2)))
-    fscale = max(4.0 * lam_max * size * gap, 1e-300)
+    fscale = max(4.0 * lam_max * size * gap, float(np.linalg.norm(g)) + abs(mu) * dist, 1e-300)
     fit = float(np.linalg.norm(g + mu * u))
+    foc = fit / fscale
+    mu_rel = mu * dist / fscale
+    hscale = max(float(np.linalg.norm(hess, 2)), 2.0 * lam_max, 1e-300)
+    # μ > 0 is established when μ‖X − ω‖ exceeds the first-order tolerance on that scale and
+    # a thousand times the residual of the fit ∇f ≈ −μ(X − ω)
     if mu * dist > max(MU_ZERO_TOL * fscale, 1e3 * fit):
         q = np.linalg.svd(u[:, None], full_matrices=True)[0][:, 1:]
         soc = float(np.linalg.eigvalsh(q.T @ (hess + mu * np.eye(len(u))) @ q)[0]) / hscale
@@ -196,7 +197,8 @@ def sphere_checks(
         Check(
             "sphere_first_order",
             foc <= FOC_TOL and mu_rel >= -FOC_TOL,
-            f"‖∇f + μ(X − ω)‖/(‖∇f‖ + μ‖X − ω‖) with μ = −⟨∇f, X−ω⟩/‖X−ω‖² = {mu:.6g} ≥ 0",
+            f"‖∇f + μ(X − ω)‖/scale with μ = −⟨∇f, X−ω⟩/‖X−ω‖² = {mu:.6g} ≥ 0 (scale:"
+            " max(4λ max(‖X‖₂,‖Z‖₂)‖XXᵀ−ZZᵀ‖_F, ‖∇f‖ + μ‖X−ω‖))",
             value=foc,
             tolerance=FOC_TOL,
         ),
