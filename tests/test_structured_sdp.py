@@ -461,6 +461,7 @@ def test_full_rip_certificate_of_a_seeded_family_verifies() -> None:
 PUBLISHED_CASE9 = ((1.0, 0.9150862373, 0.9088200282), (3.0, 0.6405650287, 0.511122603))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("radius", "ball", "sphere"), PUBLISHED_CASE9)
 def test_gradient_search_matches_or_beats_the_published_curve(
     radius: float, ball: float, sphere: float
