@@ -1,8 +1,9 @@
 """Structured operators (issue 12): solve times for the grids and δ(R) by radius search.
 
 ``solves`` times one structured SDP per (case, rip, criticality) at a seeded point near
-ω = ones (structure derivation time separate); ``curves`` runs ``radius_search`` for the
-given cases, radii and modes and prints δ(R) with the time per radius.  Usage::
+ω = ones (structure derivation time separate); ``curves`` runs ``radius_curve`` (radius
+search with continuation from the previous radius) for the given cases, radii and modes and
+prints δ(R) with the time per radius.  Usage::
 
     python benchmarks/bench_structured.py solves --cases case9,case14,case30
     python benchmarks/bench_structured.py curves --cases case9,case14 --radii 0.5,1,2,3,5 \\
@@ -20,7 +21,7 @@ from ripcert.core.families import family
 from ripcert.core.structure import KernelStructure, VecStructure, template_structure
 from ripcert.errors import NoCounterexampleError
 from ripcert.generator.sdp.structured import StructuredProblem, solve_structured
-from ripcert.studies.radius_search import radius_search
+from ripcert.studies.radius_search import radius_curve
 
 
 def solves(cases: list[str], repeats: int) -> None:
@@ -63,20 +64,14 @@ def curves(cases: list[str], radii: list[float], starts: int, iterations: int, m
         st: KernelStructure | VecStructure = template_structure(family(case))
         if model == "molybog":
             st = VecStructure.from_template(family(case))
-        for radius in radii:
-            for mode in ("ball", "sphere"):
-                res = radius_search(
-                    st,
-                    np.ones(st.n),
-                    radius,
-                    mode=mode,  # type: ignore[arg-type]
-                    starts=starts,
-                    seed=0,
-                    iterations=iterations,
-                )
+        for mode in ("ball", "sphere"):
+            results = radius_curve(
+                st, np.ones(st.n), radii, mode, starts=starts, seed=0, iterations=iterations
+            )
+            for res in results:
                 solves_ = sum(s.solves for s in res.starts)
                 print(
-                    f"| {case} | {radius:g} | {mode} | {res.delta:.4f} | {solves_} |"
+                    f"| {case} | {res.radius:g} | {mode} | {res.delta:.4f} | {solves_} |"
                     f" {res.seconds:.1f} |",
                     flush=True,
                 )

@@ -510,3 +510,13 @@ def test_sphere_checks_sign_and_zero_multiplier(case9: KernelStructure) -> None:
     rep = verify(_resign(d2))
     assert rep.passed, rep.failed
     assert "whole space" in rep.check("sphere_second_order").detail
+
+
+def test_radius_curve_is_monotone_in_the_ball(case9: KernelStructure) -> None:
+    """The balls are nested, so δ(R) is non-increasing; continuation keeps it so."""
+    from ripcert.studies.radius_search import radius_curve
+
+    res = radius_curve(case9, np.ones(9), [0.5, 1.0], "ball", starts=1, iterations=4)
+    assert [r.radius for r in res] == [0.5, 1.0]
+    assert all(r.certified for r in res)
+    assert res[1].delta <= res[0].delta + 1e-7

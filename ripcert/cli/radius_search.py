@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from .common import progress_enabled
 
@@ -114,6 +115,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if not res.certified:
+        print(
+            "ripcert: warning: the certify re-solve of the best point failed; δ is the"
+            " search's own (optimal_inaccurate) value",
+            file=sys.stderr,
+        )
     if args.json:
         out = res.to_dict()
         out["structure"] = args.structure

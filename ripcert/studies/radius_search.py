@@ -21,13 +21,15 @@ accepted under the Armijo condition ``δ*_new ≤ δ* − 10⁻⁴·⟨∇δ*, o
 t grows by 2 after an accepted step.  A start stops after ``iterations`` accepted steps,
 when ``t·‖∇δ*‖ < 10⁻⁶R``, or when the SDP reports δ* = 1 (no counterexample: value 1,
 as in ``LMI_P.m``).  Solves inside the search accept ``optimal_inaccurate``; the best point
-is re-solved under the ``certify`` policy and that value is returned.
+is re-solved under the ``certify`` policy and that value is returned (``certified=False``
+when that re-solve fails: the value is then the search's own, from an ``optimal_inaccurate``
+solve).  :func:`radius_curve` runs increasing radii with the previous best as an extra start.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -84,6 +86,7 @@ class RadiusResult:
     rip: Rip
     starts: tuple[StartResult, ...] = field(repr=False)
     seconds: float = 0.0
+    certified: bool = True
 
     def to_dict(self) -> dict:
         return {
@@ -93,6 +96,7 @@ class RadiusResult:
             "mode": self.mode,
             "radius": self.radius,
             "rip": self.rip,
+            "certified": self.certified,
             "starts": len(self.starts),
             "solves": sum(s.solves for s in self.starts),
             "seconds": self.seconds,
@@ -211,8 +215,12 @@ def radius_search(
     iterations: int = 30,
     solver: str = "clarabel",
     progress: Callable[[int, float], None] | None = None,
+    warm: Sequence[tuple[np.ndarray, np.ndarray]] = (),
 ) -> RadiusResult:
     """Minimise δ*(x, z) over the ball/sphere of radius R around ω (module docstring).
+
+    ``warm`` are extra starts (projected onto the feasible set), searched before the random
+    ones — :func:`radius_curve` passes the previous radius's best point.
 
     A :class:`~ripcert.core.structure.VecStructure` runs Molybog's own programs instead
     (:mod:`ripcert.generator.sdp.molybog`: ``LMI_P``/``LMI_P_dB``, for comparison with the
@@ -243,9 +251,17 @@ def radius_search(
 
     results = []
     best: StartResult | None = None
-    for k in range(starts):
-        x0 = _draw(rng, om, radius, sphere)
-        z0 = _draw(rng, om, radius, False)
+    points = [
+        (
+            _project(np.asarray(wx, float).reshape(-1, 1), om, radius, sphere),
+            _project(np.asarray(wz, float).reshape(-1, 1), om, radius, False),
+        )
+        for wx, wz in warm
+    ]
+    points += [
+        (_draw(rng, om, radius, sphere), _draw(rng, om, radius, False)) for _ in range(starts)
+    ]
+    for k, (x0, z0) in enumerate(points):
         res = local_search(at, x0, z0, om, radius, sphere, iterations)
         results.append(res)
         if best is None or res.delta < best.delta:
@@ -254,9 +270,10 @@ def radius_search(
             progress(k + 1, best.delta)
     assert best is not None
     final = evaluate(structure, best.x, best.z, om, mode, rip, solver, policy="certify")
-    delta = final.delta if np.isfinite(final.delta) else best.delta
+    certified = bool(np.isfinite(final.delta))
     return RadiusResult(
-        delta=float(delta),
+        delta=float(final.delta if certified else best.delta),
+        certified=certified,
         x=best.x,
         z=best.z,
         mode=mode,
@@ -267,6 +284,39 @@ def radius_search(
     )
 
 
+def radius_curve(
+    structure: KernelStructure | VecStructure,
+    omega: np.ndarray,
+    radii: Sequence[float],
+    mode: Mode = "ball",
+    starts: int = 4,
+    seed: int = 0,
+    rip: Rip = "span",
+    iterations: int = 20,
+    solver: str = "clarabel",
+) -> list[RadiusResult]:
+    """δ(R) over increasing radii by continuation: each radius also starts from the previous
+    radius's best point (feasible for the larger ball; projected onto the sphere)."""
+    out: list[RadiusResult] = []
+    for k, radius in enumerate(sorted(radii)):
+        warm = [(out[-1].x, out[-1].z)] if out else []
+        out.append(
+            radius_search(
+                structure,
+                omega,
+                radius,
+                mode,
+                starts,
+                seed + k,
+                rip,
+                iterations,
+                solver,
+                warm=warm,
+            )
+        )
+    return out
+
+
 __all__ = [
     "Evaluation",
     "Mode",
@@ -274,5 +324,6 @@ __all__ = [
     "StartResult",
     "evaluate",
     "local_search",
+    "radius_curve",
     "radius_search",
 ]
