@@ -11,10 +11,12 @@ size and JSON nesting depth (checked on the text), and the declared sizes of the
 Certificates above a limit are *refused* (invalid, exit 2) with a one-line reason, never
 half-processed.  Why these numbers: a dense kernel on Sⁿ has ``n(n+1)/2`` rows, and the RIP
 witness search (2·samples restarts × up to 200 iterations, each an eigendecomposition on the
-span of a rank-2r iterate) grows quickly with it, so dense forms stop at n = 12 (78 × 78
-kernels; the generator writes dense kernels for n ≤ 6); lifted operators are matrix-free in
-n and their cost is set by ``k = dim span(P)`` (the span reduction gives k ≤ r + r*) and r,
-so k stops at 12 and r at 12; an explicit sensing copy is compared with its operator exactly,
+span of a rank-2r iterate) grows quickly with it, so dense forms stop at n = 16 (136 × 136
+kernels: the structured case-14 grid fits; a dense n = 30 kernel took 210 s on the loaded
+2-core machine, n = 14 took 3 s); lifted operators are matrix-free in n (n up to 3·10⁶, the
+file-size limit binds first) and their cost is set by ``k = dim span(P)`` (the span
+reduction gives k ≤ r + r* ≤ 2r, and for 2r ≥ k the RIP bracket is exact, with no witness
+search), so k stops at 24 (a crafted k = 24, r = 1 operator verifies in 8 s) and r at 12; an explicit sensing copy is compared with its operator exactly,
 at a cost of about ``m² n²`` flops with m ≈ n²/2 (and its file grows like n⁴), so copies
 stop at n = 16 (the generator writes them for n ≤ 6 only).
 """
@@ -72,10 +74,10 @@ class ResourceLimits:
 
     max_file_bytes: int = 64 * 2**20
     max_depth: int = 64
-    max_n: int = 20_000
+    max_n: int = 3_000_000
     max_rank: int = 12
-    max_dense_n: int = 12
-    max_lifted_k: int = 12
+    max_dense_n: int = 16
+    max_lifted_k: int = 24
     max_copy_n: int = 16
     max_matrices: int = 2_000
 

@@ -127,7 +127,8 @@ def check_own_output(cert: Certificate) -> None:
 
     The generator writes only what ``ripcert verify`` accepts, with the verifier's own
     tolerances (:data:`ripcert.checkers.thresholds.DEFAULT_TOLERANCES`).  A failed
-    spuriousness check means X is numerically a global minimiser (XXᵀ = ZZᵀ to rounding):
+    spuriousness check means X is not spurious to working precision (XXᵀ = ZZᵀ, or
+    f(X) = f(Z), to rounding):
     :class:`~ripcert.errors.NoCounterexampleError` (exit 3).  Any other failure means the
     solver's answer does not hold up: :class:`~ripcert.errors.SolverError` (exit 4).
     """
@@ -137,8 +138,8 @@ def check_own_output(cert: Certificate) -> None:
     failed = ", ".join(f"{c.name} ({c.detail})" for c in rep.checks if not c.passed)
     if any(c.name == "spurious" and not c.passed for c in rep.checks):
         raise NoCounterexampleError(
-            "X is numerically a global minimiser (XXᵀ = ZZᵀ to rounding): the generated "
-            f"operator fails the verifier's spuriousness check: {failed}"
+            "X is not spurious to working precision (XXᵀ = ZZᵀ, or f(X) = f(Z), to rounding):"
+            f" the generated operator fails the verifier's spuriousness check: {failed}"
         )
     raise SolverError(f"the generated certificate fails the independent verifier: {failed}")
 

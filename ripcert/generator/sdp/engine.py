@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ripcert.checkers.thresholds import numerically_one_message
 from ripcert.core.landscape import complement_projector, lift_map, residual
 from ripcert.core.vectorization import smat
 from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
@@ -126,10 +127,10 @@ def solve(
             continue
         eta = layout.eta(raw.x)
         if eta <= ETA_ZERO_TOL:
+            what = "strict local minimum" if problem.margin else "second-order point"
             raise NoCounterexampleError(
-                f"SDP optimum δ* = 1 (η* = {eta:.2e} with {raw.backend}): no operator with δ < 1"
-                " makes X a spurious "
-                + ("strict local minimum" if problem.margin else "second-order point")
+                f"{numerically_one_message((1 - eta) / (1 + eta))} (η* = {eta:.2e} with"
+                f" {raw.backend}; X as a spurious {what})"
             )
         kern = layout.kernel(raw.x)
         res: dict[str, float] = {}
