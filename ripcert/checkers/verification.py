@@ -1034,6 +1034,17 @@ def verify_file(
         d = parse_json(text, max_depth=limits.max_depth)
     except CertificateFormatError as exc:
         return _invalid(src, str(exc), samples, seed)
+    if d.get("claim") == "ground_truth_is_saddle":  # robust ℓ1 certificate (checkers.robust)
+        from ripcert.checkers.robust import verify_robust
+
+        try:
+            rob = verify_robust(d, exact=exact)
+        except CertificateFormatError as exc:
+            return _invalid(src, str(exc), samples, seed)
+        return VerificationReport(
+            src, rob.checks, claim=rob.claim, n=rob.d, r=rob.r_prime, samples=samples,
+            seed=seed, seconds=rob.seconds, extra=rob.extra,
+        )  # fmt: skip
     return verify(
         d,
         samples=samples,

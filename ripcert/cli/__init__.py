@@ -20,7 +20,18 @@ import warnings
 from ripcert.errors import RipcertError
 from ripcert.version import __version__
 
-from . import certify, demo, generate, landscape, radius_search, sgd, sweep, threshold, verify
+from . import (
+    certify,
+    demo,
+    generate,
+    landscape,
+    radius_search,
+    robust,
+    sgd,
+    sweep,
+    threshold,
+    verify,
+)
 
 #: subcommand modules, in the order ``ripcert --help`` lists them
 SUBCOMMANDS = {
@@ -33,6 +44,7 @@ SUBCOMMANDS = {
     "sgd": sgd,
     "landscape": landscape,
     "radius-search": radius_search,
+    "robust": robust,
 }
 
 
