@@ -26,7 +26,10 @@ def paper_threshold(r: int, rs: int) -> float:
     return 1.0 / (1.0 + math.sqrt(rs / r))
 
 
-@pytest.mark.parametrize("r, rs, starts", [(1, 1, 3), (2, 1, 2), (2, 2, 2), (3, 1, 2)])
+@pytest.mark.parametrize(
+    "r, rs, starts",
+    [(1, 1, 3), (2, 1, 2), (2, 2, 2), pytest.param(3, 1, 2, marks=pytest.mark.slow)],
+)
 def test_search_finds_theory_from_random_starts(r, rs, starts):
     res = T.search(r, rs, starts=starts, seed=0)
     assert abs(res.found - paper_threshold(r, rs)) < 1e-3
@@ -38,6 +41,7 @@ def test_search_finds_theory_from_random_starts(r, rs, starts):
     assert res.certificate.x.shape == (r + rs, r)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("r, rs", [(3, 2), (3, 3)])
 def test_search_from_a_perturbed_known_start_reaches_theory(r, rs):
     """The two largest pairs of the 1 ≤ r* ≤ r ≤ 3 table (random starts: benchmarks)."""
