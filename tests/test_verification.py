@@ -109,7 +109,7 @@ def test_talk_certificate_file_passes():
     assert rep.passed, rep.failed
     assert rep.claim == "second_order_critical"
     assert rep.delta == 0.5
-    # docs/math.md §6: f(X) = 3/2 at x = (0, 1/√2) (f decreases like 3/2 − 6ε² from there)
+    # docs/math.md §6: f(X) = 3/2 at x = (0, 1/√2); f decreases like 3/2 − 6ε⁴ along a curve
     assert rep.extra["f_x"] == pytest.approx(1.5, rel=1e-12)
     assert rep.rip["delta_lower"] == pytest.approx(0.5, abs=1e-6)
     assert rep.rip["spectral"]["delta"] == pytest.approx(0.5, abs=1e-6)
@@ -269,7 +269,7 @@ def test_tamper_nan_in_an_array(half):
 
 def test_tamper_unknown_schema_version(half):
     d = half.to_dict()
-    d["schema"] = "ripcert-certificate-v2"
+    d["schema"] = "ripcert-certificate-v99"
     rep = verify(resign(d))
     assert rep.invalid and "unknown certificate schema" in rep.checks[0].detail
 

@@ -71,7 +71,8 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from ripcert.certificate import Certificate, parse_json, read_text
+from ripcert.certificate import Certificate, parse_json
+from ripcert.certificate.io import read_text, text_hash_matches
 from ripcert.checkers.exact import exact_check
 from ripcert.checkers.rip import (
     DEFAULT_SAMPLES,
@@ -836,11 +837,37 @@ def _shape(obj: Any, ndim: int) -> tuple[int, ...] | None:
     level = [obj]
     out = []
     for _ in range(ndim):
-        if not level or not all(isinstance(v, list) for v in level):
+        if not level or not set(map(type, level)) <= {list}:
             return None
-        out.append(max(len(v) for v in level))
+        out.append(max(map(len, level)))
         level = [w for v in level for w in v] if len(out) < ndim else []
     return tuple(out)
+
+
+#: in-memory certificates up to this n are checked through their JSON form (schema, shapes);
+#: larger ones directly (the round trip costs seconds at n = 10⁶ and checks nothing more)
+IN_MEMORY_ROUND_TRIP_MAX_N = 20_000
+
+
+def in_memory_problem(cert: Certificate, limits: ResourceLimits = DEFAULT_LIMITS) -> str | None:
+    """:func:`resource_problem` for a :class:`Certificate` object: sizes, shapes, finiteness."""
+    n, r, rs = cert.n, cert.r, cert.r_star
+    if n > limits.max_n or max(r, rs) > limits.max_rank or not (rs <= r <= n):
+        return f"sizes n = {n}, r = {r}, r* = {rs} outside the verifier's limits"
+    if cert.z.shape[0] != n:
+        return f"x has {n} rows but z has {cert.z.shape[0]}"
+    op = cert.operator
+    if isinstance(op, LiftedOperator):
+        if op.k > limits.max_lifted_k or op.basis.shape[0] != n:
+            return f"lifted basis is {op.basis.shape}, limit k ≤ {limits.max_lifted_k}"
+    elif n > limits.max_dense_n:
+        return f"dense operator with n = {n} exceeds the verifier's limit {limits.max_dense_n}"
+    arrays = [cert.x, cert.z, np.asarray(op.kernel if hasattr(op, "kernel") else 0.0)]
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        return "the certificate contains NaN or Inf"
+    if cert.claim not in ("second_order_critical", "strict_local_min"):
+        return f"unknown claim {cert.claim!r}"
+    return None
 
 
 def resource_problem(d: Mapping[str, Any], limits: ResourceLimits = DEFAULT_LIMITS) -> str | None:
@@ -876,6 +903,16 @@ def resource_problem(d: Mapping[str, Any], limits: ResourceLimits = DEFAULT_LIMI
         )
     if form == "kernel" and kern is not None and kern != (sdim(n), sdim(n)):
         return f"kernel is {kern[0]}×{kern[1]}, expected {sdim(n)}×{sdim(n)} for n = {n}"
+    if form == "span":
+        cols = op.get("columns")
+        k = len(cols) if isinstance(cols, list) else 0
+        if k > min(limits.max_lifted_k, n, r + rs):
+            return (
+                f"span operator names k = {k} columns; need k ≤ min(n, r + r*,"
+                f" {limits.max_lifted_k})"
+            )
+        if kern is not None and kern != (sdim(k), sdim(k)):
+            return f"span kernel is {kern[0]}×{kern[1]}, expected {sdim(k)}×{sdim(k)} for k = {k}"
     if form == "lifted":
         basis = _shape(op.get("basis"), 2)
         if basis is not None:
@@ -922,6 +959,7 @@ def verify(
     exact: bool = False,
     tolerances: Tolerances = DEFAULT_TOLERANCES,
     limits: ResourceLimits = DEFAULT_LIMITS,
+    hash_verified: bool = False,
 ) -> VerificationReport:
     """Re-check every claim of a certificate, independently of the generator.
 
@@ -947,7 +985,13 @@ def verify(
         return _invalid(source, message, samples, seed)
 
     try:
-        if isinstance(cert, Certificate):
+        if isinstance(cert, Certificate) and cert.n > IN_MEMORY_ROUND_TRIP_MAX_N:
+            problem = in_memory_problem(cert, limits)
+            if problem is not None:
+                return invalid(problem)
+            d = None
+            integrity_detail = "shapes, finite numbers (in-memory certificate, not serialised)"
+        elif isinstance(cert, Certificate):
             d = cert.to_dict()
             integrity_detail = "schema, shapes, finite numbers (in-memory certificate)"
         elif isinstance(cert, Mapping):
@@ -959,10 +1003,14 @@ def verify(
             integrity_detail += "schema, shapes, finite numbers"
         else:
             raise CertificateFormatError(f"cannot verify a {type(cert).__name__}")
-        problem = resource_problem(d, limits)
-        if problem is not None:
-            return invalid(problem)
-        checked = Certificate.from_dict(d)  # hash first, then schema, shapes, finiteness
+        if d is None:
+            checked = cert  # type: ignore[assignment]
+        else:
+            problem = resource_problem(d, limits)
+            if problem is not None:
+                return invalid(problem)
+            # hash first, then schema, shapes, finiteness
+            checked = Certificate.from_dict(d, hash_verified=hash_verified)
     except CertificateFormatError as exc:
         return invalid(str(exc))
     except (KeyError, TypeError, ValueError) as exc:
@@ -1055,6 +1103,7 @@ def verify_file(
         exact=exact,
         tolerances=tolerances,
         limits=limits,
+        hash_verified=text_hash_matches(text),
     )
 
 

@@ -116,6 +116,27 @@ class SensingOperator:
         return iter(self.matrices)
 
 
+def canonical_span_basis(x: np.ndarray, z: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
+    """The orthonormal basis ``Q`` of ``B = [X Z][:, columns]`` from its Householder QR,
+    with signs fixed so that ``diag(R) > 0``: the unique ``Q`` with ``B = QR``, R upper
+    triangular with positive diagonal, so writer and reader of a certificate agree on it.
+    Raises ValueError when the columns are out of range, repeated or (numerically) dependent.
+    """
+    xz = np.hstack([np.asarray(x, dtype=float), np.asarray(z, dtype=float)])
+    cols = list(columns)
+    if not cols or len(set(cols)) != len(cols) or min(cols) < 0 or max(cols) >= xz.shape[1]:
+        raise ValueError(
+            f"span columns {cols} must be distinct indices into the {xz.shape[1]} columns of [X Z]"
+        )
+    if len(cols) > xz.shape[0]:
+        raise ValueError(f"{len(cols)} span columns exceed n = {xz.shape[0]}")
+    q, r = np.linalg.qr(xz[:, cols])
+    diag = np.diag(r)
+    if np.min(np.abs(diag)) <= 1e-12 * max(float(np.max(np.abs(diag))), 1e-300):
+        raise ValueError(f"span columns {cols} of [X Z] are linearly dependent")
+    return q * np.sign(diag)
+
+
 @dataclass(frozen=True)
 class LiftedOperator:
     """Identity off span(P) and ``H_k`` on it: the retrieve step of the span reduction.
@@ -123,10 +144,13 @@ class LiftedOperator:
     ``basis`` is ``P`` (n×k, orthonormal columns) and ``kernel`` is ``H_k`` (svec
     coordinates of S^k).  The kernel of the lifted operator is
     ``H = I + E (H_k − I) Eᵀ`` with the isometry ``E : svec(S) ↦ svec(P S Pᵀ)``.
+    ``columns``, when set, says that P is the canonical basis of those columns of ``[X Z]``
+    (:func:`canonical_span_basis`), so a certificate need not store P: a reader rebuilds it.
     """
 
     basis: np.ndarray
     kernel: np.ndarray
+    columns: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "basis", _frozen(self.basis))

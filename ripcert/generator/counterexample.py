@@ -26,8 +26,9 @@ EXPLICIT_SENSING_MAX_N = 6
 class Solved:
     """An SDP solution retrieved to the original problem's space.
 
-    ``small_x``/``small_z`` is the pair the SDP was solved for: ``(s·PᵀX, s·PᵀZ)`` on the
-    reduced path (P the span basis), ``(s·X, s·Z)`` otherwise, with ``scale`` s.
+    ``small_x``/``small_z`` is the pair the SDP was solved for: ``(s·QᵀX, s·QᵀZ)`` on the
+    reduced path (Q = ``solve_basis``, an orthonormal basis of the span), ``(s·X, s·Z)``
+    otherwise (``solve_basis`` None), with ``scale`` s.
     """
 
     operator: LiftedOperator | KernelOperator
@@ -37,6 +38,7 @@ class Solved:
     small_x: np.ndarray
     small_z: np.ndarray
     scale: float
+    solve_basis: np.ndarray | None = None
 
 
 def solve_problem(
@@ -72,6 +74,7 @@ def solve_problem(
         small_x=small.x,
         small_z=small.z,
         scale=norm.factor,
+        solve_basis=span.basis,
     )
 
 

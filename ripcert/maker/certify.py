@@ -33,8 +33,7 @@ def multipliers_of(solved: Solved) -> Multipliers:
     """
     k, r = solved.small_x.shape
     y, s1, s2_svec = solution_multipliers(solved.solution, k, r)
-    basis = solved.operator.basis if isinstance(solved.operator, LiftedOperator) else None
-    return Multipliers.from_svec(y, s1, s2_svec, basis, solved.scale)
+    return Multipliers.from_svec(y, s1, s2_svec, solved.solve_basis, solved.scale)
 
 
 def certify(cert: Certificate, solved: Solved | None = None, snap: bool = False) -> Certificate:
