@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     print(summary(cert, time.perf_counter() - t0))
     print(f"\nrank-1 closed form  δ* = {rank1_delta(x, z):.10g}   (theory: 1/2)")
     print("sensing matrices A_i = √λ_i smat(u_i):")
-    for i, a in enumerate(cert.sensing_matrices or (), 1):
+    matrices = cert.sensing_matrices if cert.sensing_matrices is not None else ()
+    for i, a in enumerate(matrices, 1):
         text = np.array2string(a, precision=6, suppress_small=True)
         print(f"  A{i} = " + text.replace("\n", "\n       "))
     print("\nindependent verification (recomputes f, ∇f, ∇²f from the sensing matrices):")
