@@ -24,6 +24,7 @@ Only numpy/scipy and the core layer: no generator, no solver.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -212,14 +213,16 @@ def sphere_checks(
     ]
 
 
-def amend_structured(cert: object, checks: list[Check]) -> list[Check]:
+def amend_structured(cert: object, checks: list[Check], landscape: Any) -> list[Check]:
     """Replace/append the checks of a structured certificate (a ``structure`` section).
 
-    ``cert`` is a :class:`~ripcert.certificate.Certificate`.  The ordinary full-space RIP
-    checks are dropped for ``rip: span``, the ordinary first/second-order checks for
+    ``cert`` is a :class:`~ripcert.certificate.Certificate`; ``landscape`` is the verifier's
+    :class:`~ripcert.checkers.verification.Landscape` class, passed in by the verifier (so
+    that this module does not import it back: no import cycle).  The ordinary full-space
+    RIP checks are dropped for ``rip: span``, the ordinary first/second-order checks for
     ``critical: sphere``; structure, span-RIP and sphere checks are appended.
     """
-    from ripcert.checkers.verification import Landscape
+    Landscape = landscape  # noqa: N806 - the class, under its own name
 
     section = cert.extra.get("structure")  # type: ignore[attr-defined]
     if not isinstance(section, Mapping):

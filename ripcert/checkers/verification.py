@@ -1043,7 +1043,7 @@ def verify(
     if "structure" in cert.extra:  # structured certificates: ripcert.checkers.structure
         from ripcert.checkers.structure import amend_structured
 
-        checks = amend_structured(cert, checks)
+        checks = amend_structured(cert, checks, Landscape)
     for fn in extra_checks:
         checks.append(fn(cert))
     if exact:

@@ -19,7 +19,7 @@ from .structured import add_structure_options, run_structured
 #: variable (78 × 78 at n = 12: about 30 s of CPU with Clarabel, measured on a random rank-1
 #: pair; at n = 40 it is 820 × 820 and Clarabel's KKT system needs hundreds of GB).  The
 #: reduced path (the default) has no such limit and gives the same δ*.
-NO_REDUCE_MAX_N = 12
+NO_REDUCE_MAX_N = 20
 
 if TYPE_CHECKING:
     from ripcert.certificate import Certificate
@@ -39,7 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--x-file", help="X from .json, .npy, .csv or .txt (same grammar)")
     p.add_argument("--z-file", help="Z from .json, .npy, .csv or .txt")
     p.add_argument("--margin", type=float, default=0.0, help="μ > 0 claims a strict local minimum")
-    p.add_argument("--solver", choices=SOLVERS, default="clarabel", help="SDP solver")
+    p.add_argument(
+        "--solver",
+        choices=("auto", *SOLVERS),
+        default="auto",
+        help="SDP back-end (auto: Clarabel for small programs, SCS first for large ones)",
+    )
     p.add_argument(
         "--no-reduce",
         action="store_true",

@@ -71,7 +71,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="continue a sweep in --out (retries failed points)"
     )
     p.add_argument("--margin", type=float, default=0.0, help="μ > 0: strict local minima")
-    p.add_argument("--solver", choices=SOLVERS, default="clarabel", help="SDP solver")
+    p.add_argument(
+        "--solver",
+        choices=("auto", *SOLVERS),
+        default="auto",
+        help="SDP back-end (auto: Clarabel for small programs, SCS first for large ones)",
+    )
     p.add_argument("--plot", action="store_true", help="also write a figure into --out")
     add_figure_options(p)
     add_mkdir(p)
