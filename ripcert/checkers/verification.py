@@ -1003,8 +1003,10 @@ def verify(
             integrity_detail += "schema, shapes, finite numbers"
         else:
             raise CertificateFormatError(f"cannot verify a {type(cert).__name__}")
+        checked: Certificate
         if d is None:
-            checked = cert  # type: ignore[assignment]
+            assert isinstance(cert, Certificate)
+            checked = cert
         else:
             problem = resource_problem(d, limits)
             if problem is not None:

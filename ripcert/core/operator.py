@@ -225,18 +225,18 @@ class LiftedOperator:
             return
         raw, _ = scipy.linalg.qr(p, mode="raw")
         # columns 0..k-1 of the completion span range(P); columns ≥ k span its complement
-        cols = {}
+        cols: dict[int, np.ndarray] = {}
 
         def q(b: int) -> np.ndarray:
             if b not in cols:
                 cols[b] = self._completion_column(raw, b)
             return cols[b]
 
-        for b in range(self.k, self.n):
-            qb = q(b)
-            for a in range(b + 1):
-                qa = q(a)
-                if a == b:
+        for col in range(self.k, self.n):
+            qb = q(col)
+            for i in range(col + 1):
+                qa = q(i)
+                if i == col:
                     yield np.outer(qb, qb)
                 else:
                     yield (np.outer(qa, qb) + np.outer(qb, qa)) / np.sqrt(2.0)

@@ -178,14 +178,16 @@ def delta_and_gradient(theta: np.ndarray, r: int, r_star: int) -> tuple[float, n
         return fast_delta(x, z), np.zeros(len(theta))
     if sol.h is None:
         return sol.delta, np.zeros(len(theta))
+    assert sol.dual is not None and sol.comp is not None
+    h = sol.h
     grad = np.empty(len(theta))
     step = 1e-6
     for i in range(len(theta)):
         tp, tm = theta.copy(), theta.copy()
         tp[i] += step
         tm[i] -= step
-        cp_ = _theta_rows(*_normalised(*unpack(tp, r, r_star)), sol.h, sol.comp)
-        cm_ = _theta_rows(*_normalised(*unpack(tm, r, r_star)), sol.h, sol.comp)
+        cp_ = _theta_rows(*_normalised(*unpack(tp, r, r_star)), h, sol.comp)
+        cm_ = _theta_rows(*_normalised(*unpack(tm, r, r_star)), h, sol.comp)
         grad[i] = sol.dual @ (cp_ - cm_) / (2 * step)
     return sol.delta, 2.0 / (1.0 + sol.eta) ** 2 * grad
 
