@@ -348,3 +348,76 @@ def test_subgradient_rejects_bad_protocol():
         SubgradientProtocol(step="armijo")
     with pytest.raises(InvalidInputError):
         SubgradientProtocol(rho=1.5)
+
+
+# ---------------------------------------------------------------------------------------
+# the command line
+# ---------------------------------------------------------------------------------------
+def test_cli_saddle_then_verify(tmp_path, capsys):
+    from ripcert.cli import main
+
+    out = tmp_path / "c.json"
+    args = ["robust", "saddle", "--d", "12", "--r-star", "2", "--m", "40", "--seed", "1"]
+    assert (
+        main([*args, "--quiet", "-o", str(out), "--save-instance", str(tmp_path / "i.json")]) == 0
+    )
+    text = capsys.readouterr().out
+    assert "q = -" in text and "t_max" in text
+    assert main(["verify", "--exact", str(out)]) == 0
+    assert "PASSED" in capsys.readouterr().out
+    # the saved instance reproduces the certificate's data
+    inst = RobustInstance.load(tmp_path / "i.json")
+    cert = RobustCertificate.load(out)
+    np.testing.assert_array_equal(inst.y, cert.y)
+    # tampered (re-hashed) → exit 1; corrupted → exit 2
+    d = json.loads(out.read_text())
+    d["robust"]["t_max"] *= 1.01
+    d["sha256"] = payload_hash({k: v for k, v in d.items() if k != "sha256"})
+    (tmp_path / "t.json").write_text(json.dumps(d))
+    assert main(["verify", "--exact", str(tmp_path / "t.json")]) == 1
+    d["robust"]["q"] = 1.0
+    (tmp_path / "u.json").write_text(json.dumps(d))
+    assert main(["verify", str(tmp_path / "u.json")]) == 2
+
+
+def test_cli_no_direction_exit_3_writes_nothing(tmp_path, capsys):
+    from ripcert.cli import main
+
+    out = tmp_path / "none.json"
+    code = main(["robust", "saddle", "--d", "8", "--r-star", "2", "--m", "400", "--quiet",
+                 "--iterations", "300", "-o", str(out)])  # fmt: skip
+    assert code == 3 and not out.exists()
+    assert "no direction" in capsys.readouterr().err
+
+
+def test_cli_bad_input_exit_2(tmp_path, capsys):
+    from ripcert.cli import main
+
+    assert main(["robust", "saddle", "--d", "5", "--r-star", "6", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "r*" in err
+    assert main(["robust", "descend", "--d", "5", "--m", "30", "--eta", "-1", "--quiet"]) == 2
+
+
+def test_cli_descend(tmp_path, capsys):
+    from ripcert.cli import main
+
+    js = tmp_path / "d.json"
+    argv = ["robust", "descend", "--d", "8", "--r-star", "1", "--m", "120", "--trials", "2",
+            "--iterations", "1500", "--alpha", "1e-3", "--quiet", "--json", str(js)]  # fmt: skip
+    assert main(argv) == 0
+    res = json.loads(js.read_text())
+    assert len(res["relative_final"]) == 2 and max(res["relative_final"]) < 1e-2
+    assert "trials/s" in capsys.readouterr().out
+
+
+def test_polyak_steps_recover_noiseless_data():
+    """Without outliers and with r′ = r*, the Polyak-type step η·L(U_t) (∝ ‖U_tU_tᵀ − X*‖_F)
+    converges linearly to X* to machine precision; over-parameterised (r′ = d) it still
+    recovers X* to 10⁻³ but slowly (the small over-parameterised residual decays slowly)."""
+    inst = make_instance(RobustModel(d=8, r_star=2, r_prime=8, m=160, p=0.0, seed=2))
+    pr = SubgradientProtocol(step="polyak", eta=0.3, iterations=1500, alpha=1e-3, trials=2)
+    exact = subgradient_method(inst.sensing, inst.y, inst.x_star, 2, pr)
+    assert np.all(exact.relative_final < 1e-12), exact.relative_final
+    over = subgradient_method(inst.sensing, inst.y, inst.x_star, 8, pr)
+    assert np.all(over.relative_final < 1e-3), over.relative_final

@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import scipy.linalg
 
+from ripcert.certificate.io import now
 from ripcert.certificate.robust import RobustCertificate
 from ripcert.checkers.robust import exact_quantities, exact_robust_checks
 from ripcert.errors import ExactCertificationError, InvalidInputError, SolverError
@@ -288,6 +289,7 @@ def make_certificate(
         t_max=search.t_max,
         model=inst.model.to_dict(),
         search=search.to_dict(),
+        created=now(),
         description=description
         or (
             f"ground truth of a robust l1 sensing instance (d = {inst.model.d},"
