@@ -16,7 +16,8 @@ kernels: the structured case-14 grid fits; a dense n = 30 kernel took 210 s on t
 2-core machine, n = 14 took 3 s); lifted operators are matrix-free in n (n up to 3·10⁶, the
 file-size limit binds first) and their cost is set by ``k = dim span(P)`` (the span
 reduction gives k ≤ r + r* ≤ 2r, and for 2r ≥ k the RIP bracket is exact, with no witness
-search), so k stops at 24 (a crafted k = 24, r = 1 operator verifies in 8 s) and r at 12; an explicit sensing copy is compared with its operator exactly,
+search), so k stops at 24 (a crafted k = 24, r = 1 operator verifies in 8 s) and r at 12;
+an explicit sensing copy is compared with its operator exactly,
 at a cost of about ``m² n²`` flops with m ≈ n²/2 (and its file grows like n⁴), so copies
 stop at n = 16 (the generator writes them for n ≤ 6 only).
 """

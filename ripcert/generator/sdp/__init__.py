@@ -17,9 +17,6 @@ bound is made without solving again.
 """
 
 from ripcert.generator.sdp.blocks import EtaFloor, FirstOrder, Isometry, SecondOrder
-from ripcert.generator.sdp.policy import Acceptance, accepts
-from ripcert.generator.sdp.program import FullKernel, KernelParametrisation, counterexample_program
-from ripcert.generator.sdp.solution import Attempt, SDPSolution, SolverReport
 from ripcert.generator.sdp.engine import (
     ETA_ZERO_TOL,
     FOC_TOL,
@@ -28,6 +25,9 @@ from ripcert.generator.sdp.engine import (
     residuals,
     solve,
 )
+from ripcert.generator.sdp.policy import Acceptance, accepts
+from ripcert.generator.sdp.program import FullKernel, KernelParametrisation, counterexample_program
+from ripcert.generator.sdp.solution import Attempt, SDPSolution, SolverReport
 
 __all__ = [
     "ETA_ZERO_TOL",
