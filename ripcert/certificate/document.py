@@ -129,7 +129,7 @@ def operator_from_dict(
 #: that the file pins the operator down independently of X and Z
 SPAN_FORM_MIN_N = 20_000
 #: certificates with more numbers than this are written without indentation
-INDENT_MAX_NUMBERS = 50_000
+INDENT_MAX_NUMBERS = 10_000
 
 
 @dataclass(frozen=True)
