@@ -42,6 +42,7 @@ from ripcert.generator.counterexample import delta_star, generate
 from ripcert.generator.sdp import accepts, counterexample_program
 from ripcert.generator.sdp.backends import run_backend
 from ripcert.generator.sdp.cones import svec_c
+from ripcert.generator.sdp.engine import backend_order
 
 #: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
 VIOLATION_TOL = 1e-6
@@ -117,7 +118,7 @@ class _Solve:
 
 
 def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
-    """The η-form SDP (margin 0) for normalised (X, Z) on the direct Clarabel back-end.
+    """The η-form SDP (margin 0) for normalised (X, Z) on a direct back-end (``auto``).
 
     The program is the engine's own (:func:`ripcert.generator.sdp.counterexample_program`),
     solved under the ``search`` acceptance policy (``AlmostSolved`` is accepted inside the
@@ -130,7 +131,7 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     if np.linalg.norm(x) < 1e-12 or np.linalg.norm(e) < 1e-12:
         return _Solve(1.0, 0.0, True)
     prog, layout = counterexample_program(x, z)
-    raw = run_backend(prog, "clarabel")
+    raw = run_backend(prog, backend_order("auto", prog.num_vars)[0])
     if not accepts("search", raw.status) or raw.x is None or raw.y is None:
         return _Solve(math.nan, math.nan, False)
     eta = min(max(layout.eta(raw.x), 0.0), 1.0)
