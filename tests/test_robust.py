@@ -172,8 +172,23 @@ def test_small_certificate_verifies_exactly(small, tmp_path):
         "exact_q_negative",
         "exact_signs",
         "exact_identity",
+        "exact_stationarity",
     }
     assert exit_code([rep]) == 0
+
+
+def test_truth_is_stationary_along_random_directions(small):
+    """0 ∈ ∂L(U*) (the multipliers) implies L'(U*; V) ≥ 0 for every V: checked by the ℓ1
+    loss's exact one-sided directional derivative on random directions."""
+    _, cert = small
+    loss = L1Loss(cert.sensing, cert.y)
+    rng = np.random.default_rng(11)
+    dirs = [rng.standard_normal(cert.u_star.shape) for _ in range(200)]
+    assert min(loss.directional(cert.u_star, v) for v in dirs) >= -1e-12
+    assert cert.multipliers is not None
+    lam = cert.multipliers
+    zero = cert.y - np.einsum("kij,ij->k", cert.sensing, cert.u_star @ cert.u_star.T) == 0
+    assert np.all(np.abs(lam[zero]) <= 1) and not np.all(np.abs(lam[zero]) == 1)
 
 
 def _tampered(cert: RobustCertificate, path, edit, rehash: bool = True):
@@ -198,14 +213,19 @@ def _raise_t_max(rob):
     rob["t_max"] = rob["t_max"] * 1.01
 
 
+def _flip_multipliers(rob):
+    rob["multipliers"] = [-v for v in rob["multipliers"]]
+
+
 @pytest.mark.parametrize(
     "edit, must_fail",
     [
         (_break_orthogonality, {"orthogonality", "exact_orthogonality", "exact_identity"}),
         (_flip_q, {"q_negative", "q_value", "exact_q_value"}),
         (_raise_t_max, {"t_max", "exact_signs", "exact_identity"}),
+        (_flip_multipliers, {"stationarity"}),
     ],
-    ids=["delta_u_not_orthogonal", "q_sign_flipped", "t_max_raised"],
+    ids=["delta_u_not_orthogonal", "q_sign_flipped", "t_max_raised", "multipliers_flipped"],
 )
 def test_tampering_fails(small, tmp_path, edit, must_fail):
     _, cert = small

@@ -14,8 +14,11 @@ Claim (J. Ma and S. Fattahi, arXiv:2302.10963; docs/math.md §8): with residuals
 
     L(U* + tΔU) − L(U*) = t² q,     q = (1/m) [Σ_{rᵢ=0} |aᵢ| − Σ_{rᵢ≠0} sign(rᵢ) aᵢ].
 
-``q < 0`` then says U* is not a local minimum of L.  This module only reads and writes the
-document; :mod:`ripcert.checkers.robust` re-checks the claim.
+``q < 0`` then says U* is not a local minimum of L.  Optional ``multipliers`` λ (m) with
+``λᵢ = sign(rᵢ)`` for ``rᵢ ≠ 0``, ``|λᵢ| ≤ 1`` for ``rᵢ = 0`` and ``Σ λᵢ (Aᵢ + Aᵢᵀ) U* = 0``
+witness ``0 ∈ ∂L(U*)`` (U* is stationary): a stationary point that is not a local minimum is a
+saddle.  This module only reads and writes the document; :mod:`ripcert.checkers.robust`
+re-checks the claim.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ ROBUST_SCHEMA_ID = "ripcert-robust-v1"
 ROBUST_CLAIM = "ground_truth_is_saddle"
 
 #: the numeric arrays under ``robust`` and their nesting depth
-_ARRAYS = {"sensing": 3, "y": 1, "u_star": 2, "delta_u": 2}
+_ARRAYS = {"sensing": 3, "y": 1, "u_star": 2, "delta_u": 2, "multipliers": 1}
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +120,7 @@ class RobustCertificate:
     delta_u: np.ndarray
     q: float
     t_max: float
+    multipliers: np.ndarray | None = None
     model: dict = field(default_factory=dict)
     search: dict = field(default_factory=dict)
     description: str = ""
@@ -142,6 +146,13 @@ class RobustCertificate:
         for name, arr in (("sensing", a), ("y", y), ("u_star", u), ("delta_u", v)):
             if not np.all(np.isfinite(arr)):
                 raise CertificateFormatError(f"robust/{name} has non-finite entries")
+        if self.multipliers is not None:
+            lam = np.asarray(self.multipliers, dtype=float)
+            if lam.shape != (m,) or not np.all(np.isfinite(lam)):
+                raise CertificateFormatError(
+                    f"robust/multipliers has shape {lam.shape}, expected ({m},) finite"
+                )
+            object.__setattr__(self, "multipliers", lam)
         if not (np.isfinite(self.q) and np.isfinite(self.t_max)):
             raise CertificateFormatError("robust/q and robust/t_max must be finite")
         object.__setattr__(self, "sensing", a)
@@ -173,6 +184,8 @@ class RobustCertificate:
             "q": self.q,
             "t_max": self.t_max,
         }
+        if self.multipliers is not None:
+            rob["multipliers"] = self.multipliers.tolist()
         if self.model:
             rob["model"] = dict(self.model)
         if self.search:
@@ -201,6 +214,9 @@ class RobustCertificate:
             delta_u=np.asarray(rob["delta_u"], dtype=float),
             q=float(rob["q"]),
             t_max=float(rob["t_max"]),
+            multipliers=(
+                np.asarray(rob["multipliers"], dtype=float) if "multipliers" in rob else None
+            ),
             model=dict(rob.get("model", {})),
             search=dict(rob.get("search", {})),
             description=str(d.get("description", "")),

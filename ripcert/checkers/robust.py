@@ -16,6 +16,14 @@ holds at ``t_max`` it holds on all of ``(0, t_max]`` (the left side grows with t
 and ``q < 0`` makes every ``t ∈ (0, t_max]`` a strict decrease: U* is not a local minimum.
 The decrease is second order (``L'(U*; ΔU) = 0``): the Θ(γ²) of the paper.
 
+**Stationarity** (when the certificate carries multipliers λ).  Each ``|rᵢ(U)|`` is a convex
+function of a smooth map, hence Clarke regular, so the sum rule holds with equality:
+``∂L(U*) = {−(1/m) Σ λᵢ (Aᵢ + Aᵢᵀ) U* : λᵢ = sign(rᵢ) if rᵢ ≠ 0, λᵢ ∈ [−1, 1] if rᵢ = 0}``
+(R. T. Rockafellar and R. J.-B. Wets, *Variational Analysis*, Thm 10.6 and Ex. 10.8).  The
+checks confirm ``0 ∈ ∂L(U*)``: U* is a stationary point that is not a local minimum — a
+saddle.  Exactly: the entries with ``|λᵢ| < 1`` are re-solved in rational arithmetic (the
+others fixed at ±1) and must stay in [−1, 1].
+
 **Float checks** (``evidence="numerical"``) recompute everything in double precision.
 **Exact checks** (``exact=True``, ``evidence="exact"``) read every stored float as the binary
 rational it is.  Each array is written ``N·2^-e`` with an integer array N (:func:`dyadic`);
@@ -33,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flint import fmpq
+from flint import fmpq, fmpq_mat
 
 from ripcert.certificate.robust import ROBUST_CLAIM, RobustCertificate
 from ripcert.core.report import Check, proved
@@ -198,6 +206,73 @@ def _sign_numbers(ex: ExactRobust, t: fmpq) -> tuple[bool, int, str]:
     return True, binding, ""
 
 
+#: |λᵢ| ≥ 1 − BOUND_SNAP counts as a multiplier at its bound (fixed to ±1 in the exact check)
+BOUND_SNAP = 1e-9
+
+
+def _stationarity_columns(cert: RobustCertificate) -> np.ndarray:
+    """Rows ``vec((Aᵢ + Aᵢᵀ) U*)`` (m × d·r′), float."""
+    a = cert.sensing
+    s = a + np.swapaxes(a, 1, 2)
+    return np.einsum("ijk,kl->ijl", s, cert.u_star, optimize=False).reshape(cert.m, -1)
+
+
+def exact_stationarity(cert: RobustCertificate, r: list[int]) -> tuple[bool, str]:
+    """``0 ∈ ∂L(U*)`` exactly, from the stored multipliers (see the module docstring)."""
+    lam = cert.multipliers
+    if lam is None:
+        return False, "no multipliers"
+    m, d = cert.m, cert.d
+    a = dyadic(cert.sensing)
+    u = dyadic(cert.u_star)
+    sym = a.n.astype(object) + np.swapaxes(a.n, 1, 2).astype(object)  # 2·Sᵢ at exponent e_A
+    g = int_matmul(sym.reshape(m * d, d), u.n).reshape(m, -1)  # vec(2 Sᵢ U*) numerators
+    fixed: dict[int, int] = {}
+    free: list[int] = []
+    for i in range(m):
+        if r[i] != 0:
+            fixed[i] = 1 if r[i] > 0 else -1
+        elif abs(lam[i]) >= 1.0 - BOUND_SNAP:
+            fixed[i] = 1 if lam[i] > 0 else -1
+        else:
+            free.append(i)
+    rows = [int(k) for k in np.flatnonzero(np.any(g != 0, axis=0))]
+    if not rows:
+        return True, "U* = 0: every measurement term has zero gradient"
+    fix_idx = list(fixed)
+    fix_val = np.array([fixed[i] for i in fix_idx], dtype=object)
+    rhs = (
+        [-int(v) for v in np.dot(fix_val, g[fix_idx][:, rows].astype(object))]
+        if fix_idx
+        else [0] * len(rows)
+    )
+    if not free:
+        ok = all(v == 0 for v in rhs)
+        return ok, "all multipliers at ±1" + ("" if ok else ": Σλᵢ(Aᵢ+Aᵢᵀ)U* ≠ 0")
+    aug = fmpq_mat(
+        len(rows), len(free) + 1, [v for k, rk in zip(rows, rhs, strict=True)
+                                   for v in [int(g[i, k]) for i in free] + [rk]]
+    )  # fmt: skip
+    red, rank = aug.rref()
+    nf = len(free)
+    pivots: list[int] = []
+    for row in range(rank):
+        col = next(c for c in range(nf + 1) if red[row, c] != 0)
+        if col == nf:
+            return False, "Σλᵢ(Aᵢ+Aᵢᵀ)U* = 0 has no solution with these multipliers at ±1"
+        pivots.append(col)
+    sol = [fmpq(0)] * nf  # free columns without a pivot are set to 0
+    for row, col in enumerate(pivots):
+        sol[col] = red[row, nf]
+    bad = [free[j] for j, v in enumerate(sol) if v > 1 or v < -1]
+    if bad:
+        return False, f"re-solved multiplier of measurement {bad[0]} leaves [−1, 1]"
+    return True, (
+        f"{len(fixed)} multipliers at ±1 ({sum(1 for v in r if v != 0)} from nonzero residuals),"
+        f" {nf} re-solved exactly in [−1, 1]"
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # float path
 # ---------------------------------------------------------------------------------------
@@ -316,9 +391,29 @@ def robust_checks(cert: RobustCertificate, exact: bool = False) -> list[Check]:
             tolerance=1e-6,
         )
     )
+    checks.append(_float_stationarity(cert, r, zero))
     if exact:
         checks += exact_robust_checks(cert)
     return checks
+
+
+def _float_stationarity(cert: RobustCertificate, r: np.ndarray, zero: np.ndarray) -> Check:
+    lam = cert.multipliers
+    if lam is None:
+        return Check("stationarity", True, "no multipliers stored: not checked", evidence="skipped")
+    g = _stationarity_columns(cert)
+    signs_ok = bool(np.all(lam[~zero] == np.sign(r[~zero])))
+    box_ok = bool(np.all(np.abs(lam[zero]) <= 1.0 + BOUND_SNAP))
+    scale = float(np.abs(lam) @ np.linalg.norm(g, axis=1)) or 1.0
+    res = float(np.linalg.norm(lam @ g)) / scale
+    return Check(
+        "stationarity",
+        signs_ok and box_ok and res <= SIGN_TOL,
+        "0 ∈ ∂L(U*): λᵢ = sign(rᵢ) off the inliers, |λᵢ| ≤ 1 on them, and"
+        " ‖Σλᵢ(Aᵢ+Aᵢᵀ)U*‖ ≤ tol·Σ|λᵢ|‖(Aᵢ+Aᵢᵀ)U*‖",
+        value=res,
+        tolerance=SIGN_TOL,
+    )
 
 
 def exact_robust_checks(cert: RobustCertificate) -> list[Check]:
@@ -385,6 +480,9 @@ def exact_robust_checks(cert: RobustCertificate) -> list[Check]:
         )
     else:
         out.append(proved("exact_identity", False, "not evaluated: a premise above failed exactly"))
+    if cert.multipliers is not None:
+        ok, why = exact_stationarity(cert, ex.r)
+        out.append(proved("exact_stationarity", ok, f"0 ∈ ∂L(U*) exactly: {why}" if ok else why))
     return out
 
 
@@ -444,6 +542,7 @@ __all__ = [
     "exact_loss_on_ray",
     "exact_quantities",
     "exact_robust_checks",
+    "exact_stationarity",
     "int_matmul",
     "robust_checks",
     "verify_robust",

@@ -28,7 +28,9 @@ Search, following J. Ma and S. Fattahi (arXiv:2302.10963), steps 1–3:
 The best V is rounded to the dyadic grid ``2^-bits`` so that the exact re-check stays
 small; q, t_max (shrunk by ``1 − shrink`` and rounded down to ``2^-24``) are recomputed from
 the rounded direction, and the certificate is issued only after the checker's exact checks
-pass (:func:`ripcert.checkers.robust.exact_robust_checks`).  Optionally
+pass (:func:`ripcert.checkers.robust.exact_robust_checks`).  The certificate also carries
+multipliers λ witnessing ``0 ∈ ∂L(U*)`` (:func:`stationarity_multipliers`, a feasibility LP),
+so that U* is shown to be a stationary point that is not a local minimum.  Optionally
 (:func:`sdp_lower_bound`) the convex relaxation ``min q`` over ``{S ⪰ 0, tr S = 1}``
 (``S = VVᵀ`` without the rank bound) gives a solver's lower bound on q over every admissible
 direction: positive means no direction exists, up to the solver's accuracy.
@@ -265,6 +267,33 @@ def sdp_lower_bound(
     }
 
 
+def stationarity_multipliers(sensing: np.ndarray, r: np.ndarray, u_star: np.ndarray) -> np.ndarray:
+    """λ (m) with ``λᵢ = sign(rᵢ)`` for ``rᵢ ≠ 0``, ``λᵢ ∈ [−1, 1]`` for ``rᵢ = 0`` and
+    ``Σ λᵢ (Aᵢ + Aᵢᵀ) U* = 0`` — a witness of ``0 ∈ ∂L(U*)`` — from a feasibility LP (HiGHS,
+    a vertex, so most inlier multipliers sit at ±1); SolverError when infeasible or failed."""
+    from scipy.optimize import linprog
+
+    m = sensing.shape[0]
+    sym = sensing + np.swapaxes(sensing, 1, 2)
+    g = np.einsum("ijk,kl->ijl", sym, u_star, optimize=False).reshape(m, -1)
+    zero = r == 0
+    lam = np.sign(r).astype(float)
+    if not np.any(zero):
+        return lam
+    rows = np.any(g != 0, axis=0)
+    res = linprog(
+        np.zeros(int(zero.sum())),
+        A_eq=g[zero][:, rows].T,
+        b_eq=-(lam[~zero] @ g[~zero][:, rows]),
+        bounds=(-1.0, 1.0),
+        method="highs",
+    )
+    if res.status != 0 or res.x is None:
+        raise SolverError(f"stationarity LP: {res.message}")
+    lam[zero] = np.clip(res.x, -1.0, 1.0)
+    return lam
+
+
 def make_certificate(
     inst: RobustInstance,
     protocol: SearchProtocol | None = None,
@@ -280,6 +309,10 @@ def make_certificate(
     search = search_direction(inst.sensing, r, inst.u_star, protocol, progress)
     if not search.found:
         return None, search
+    try:
+        multipliers: np.ndarray | None = stationarity_multipliers(inst.sensing, r, inst.u_star)
+    except SolverError:  # U* not stationary (or the LP failed): the descent claim stands alone
+        multipliers = None
     cert = RobustCertificate(
         sensing=inst.sensing,
         y=inst.y,
@@ -287,6 +320,7 @@ def make_certificate(
         delta_u=search.delta_u,
         q=search.q,
         t_max=search.t_max,
+        multipliers=multipliers,
         model=inst.model.to_dict(),
         search=search.to_dict(),
         created=now(),
@@ -300,6 +334,9 @@ def make_certificate(
     # the stored q is the double nearest to the exact q of the stored (rounded) direction
     cert = replace(cert, q=float(exact_quantities(cert).q))
     failed = [c.name for c in exact_robust_checks(cert) if not c.passed]
+    if failed == ["exact_stationarity"]:  # the LP's vertex did not re-solve exactly: omit it
+        cert = replace(cert, multipliers=None)
+        failed = [c.name for c in exact_robust_checks(cert) if not c.passed]
     if failed:
         raise ExactCertificationError(f"exact re-check failed: {', '.join(failed)}")
     return cert, search
@@ -313,5 +350,6 @@ __all__ = [
     "quadratic_form",
     "sdp_lower_bound",
     "search_direction",
+    "stationarity_multipliers",
     "step_limit",
 ]
