@@ -33,6 +33,7 @@ from ripcert.core.structure import VecStructure
 from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
 from ripcert.generator.sdp.backends import backend_version, run_backend
 from ripcert.generator.sdp.cones import BlockRows, Cone, ConicProgram, assemble, svec_c
+from ripcert.generator.sdp.engine import backend_order
 from ripcert.generator.sdp.policy import Acceptance, accepts
 from ripcert.generator.sdp.solution import Attempt, SolverReport
 from ripcert.generator.sdp.structured import (
@@ -44,7 +45,6 @@ from ripcert.generator.sdp.structured import (
     span_basis,
     tangent_basis,
 )
-from ripcert.generator.solvers import SOLVERS
 
 Critical = Literal["plain", "sphere"]
 
@@ -298,8 +298,8 @@ def solve_molybog(
     it).  ``NoCounterexampleError`` when δ* = 1, ``SolverError`` when nothing is accepted.
     """
     name = solver.lower()
-    order = [name] + [s for s in SOLVERS if s != name]
     prog, pivot = molybog_program(prob)
+    order = backend_order(name, prog.num_vars)
     attempts: list[Attempt] = []
     for backend in order:
         raw = run_backend(prog, backend)

@@ -81,9 +81,9 @@ from ripcert.generator.sdp.cones import (
     svec_c,
     triu_colmajor,
 )
+from ripcert.generator.sdp.engine import backend_order
 from ripcert.generator.sdp.policy import Acceptance, accepts
 from ripcert.generator.sdp.solution import Attempt, SolverReport
-from ripcert.generator.solvers import SOLVERS
 
 Rip = Literal["full", "span"]
 Critical = Literal["plain", "sphere"]
@@ -678,8 +678,7 @@ def solve_structured(
     first-order projection).
     """
     name = solver.lower()
-    if name not in SOLVERS and not name.startswith(("cvxpy:", "scs-")):
-        raise InvalidInputError(f"unknown solver {solver!r}; choose from {', '.join(SOLVERS)}")
+    backend_order(name, 0)  # validates the name before any solve
     if prob.critical == "plain":
         return _solve_branch(prob, name, policy)
     plain = replace(prob, critical="plain", omega=None)
@@ -701,8 +700,8 @@ def solve_structured(
 
 
 def _solve_branch(prob: StructuredProblem, name: str, policy: Acceptance) -> StructuredSolution:
-    order = [name] + [s for s in SOLVERS if s != name]
     prog, layout = structured_program(prob)
+    order = backend_order(name, prog.num_vars)  # "auto": Clarabel for these small programs
     attempts: list[Attempt] = []
     for backend in order:
         raw = run_backend(prog, backend)
