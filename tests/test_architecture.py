@@ -160,3 +160,18 @@ def test_import_ripcert_is_lazy():
     after = _modules_after("import ripcert\nripcert.generate")
     assert "ripcert.generator.counterexample" in after
     assert "cvxpy" not in after  # the SDP engine assembles conic data itself
+
+
+def test_help_does_not_import_scipy():
+    """Start-up stays light: the parser is built from the subcommand modules alone."""
+    code = "from ripcert.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert not {"scipy", "matplotlib", "flint"} & _modules_after(code)
+
+
+def test_cli_copies_of_library_constants_match():
+    from ripcert.cli import sgd as cli_sgd
+    from ripcert.cli import threshold as cli_threshold
+    from ripcert.studies import dynamics, threshold
+
+    assert cli_sgd.METHODS == dynamics.METHODS and cli_sgd.INITS == dynamics.INITS
+    assert cli_threshold.METHODS == threshold.METHODS

@@ -58,14 +58,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse
 
+from ripcert.checkers.thresholds import DEFAULT_SAMPLES
 from ripcert.core.operator import KernelOperator, LiftedOperator, Operator, SensingOperator
 from ripcert.core.vectorization import order_from_sdim, sdim, smat, svec, svec_basis
 from ripcert.errors import InvalidInputError
 
 #: the SDP relaxation (c) is solved for kernels on Sⁿ with n up to this (N = n² sized LMIs)
 SDP_MAX_N = 8
-#: default number of random restarts per side (max and min) of the witness search
-DEFAULT_SAMPLES = 32
 #: iterations of the truncated power method per restart (stops earlier on convergence)
 DEFAULT_ITERS = 200
 #: relative improvement below which a restart is considered converged

@@ -86,6 +86,9 @@ class ResourceLimits:
         return dict(self.__dict__)
 
 
+#: default number of random restarts per side (max and min) of the witness search
+DEFAULT_SAMPLES = 32
+
 DEFAULT_TOLERANCES = Tolerances()
 DEFAULT_LIMITS = ResourceLimits()
 
@@ -110,6 +113,7 @@ def numerically_one_message(delta: float, tol: Tolerances = DEFAULT_TOLERANCES) 
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "DEFAULT_SAMPLES",
     "DEFAULT_TOLERANCES",
     "ResourceLimits",
     "Tolerances",

@@ -6,8 +6,6 @@ import argparse
 import json
 import warnings
 
-from ripcert.certificate import atomic_write_text
-
 from .common import add_mkdir, progress_enabled
 from .paths import check_files_in, check_output_dir
 from .sweep import add_figure_options
@@ -45,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ripcert.certificate import atomic_write_text
     from ripcert.errors import InvalidInputError
     from ripcert.studies.threshold import (
         ThresholdViolationWarning,

@@ -13,14 +13,15 @@ import argparse
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ripcert.checkers.rip import DEFAULT_SAMPLES
-from ripcert.checkers.verification import VerificationReport, exit_code, verify_file
-from ripcert.core.report import Check
+from ripcert.checkers.thresholds import DEFAULT_SAMPLES
 from ripcert.errors import RipcertError
+
+if TYPE_CHECKING:
+    from ripcert.checkers.verification import VerificationReport
 
 from .common import progress_enabled
 
@@ -100,6 +101,9 @@ def strict_json(obj: Any) -> Any:
 
 
 def check_one(path: str, samples: int, seed: int, exact: bool) -> VerificationReport:
+    from ripcert.checkers.verification import VerificationReport, verify_file
+    from ripcert.core.report import Check
+
     """Verify one file; any failure to read or check it becomes an ``invalid`` report."""
     try:
         return verify_file(path, samples=samples, seed=seed, exact=exact)
@@ -114,6 +118,8 @@ def check_one(path: str, samples: int, seed: int, exact: bool) -> VerificationRe
 
 
 def run(args: argparse.Namespace) -> int:
+    from ripcert.checkers.verification import exit_code
+
     if args.samples < 1:
         print("ripcert: error: --samples must be ≥ 1", file=sys.stderr)
         return 2
