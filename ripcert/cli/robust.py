@@ -1,6 +1,6 @@
 """``ripcert robust``: robust ℓ1 sensing (docs/math.md §8; arXiv:2302.10963, arXiv:2202.08788).
 
-* ``ripcert robust saddle --d 20 --r-star 3 --r-prime 20 --m 150 --p 0.1 --seed S -o c.json``
+* ``ripcert robust saddle --d 20 --r-star 3 --r-prime 20 --m 140 --p 0.1 --seed S -o c.json``
   draws the instance, searches a direction ΔU (ΔU U*ᵀ = 0) with q(ΔU) < 0 and writes the
   certificate "the ground truth is a saddle" (exit 0); exit 3 when no direction is found
   (nothing is written).  Check it with ``ripcert verify --exact c.json``.
@@ -28,7 +28,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--d", type=int, default=20, help="dimension d (default 20)")
     g.add_argument("--r-star", type=int, default=3, help="rank r* of X* (default 3)")
     g.add_argument("--r-prime", type=int, default=None, help="search rank r′ (default d)")
-    g.add_argument("--m", type=int, default=150, help="number of measurements (default 150)")
+    g.add_argument("--m", type=int, default=140, help="number of measurements (default 140)")
     g.add_argument("--p", type=float, default=0.1, help="corruption fraction (default 0.1)")
     g.add_argument("--seed", type=int, default=0, help="seed of the instance (default 0)")
     g.add_argument("--outlier-scale", type=float, default=10.0, help="σ of the N(0, σ²) outliers")
