@@ -147,9 +147,9 @@ def test_json_bomb_in_a_batch_reports_every_other_file(files, tmp_path, capsys):
 
 def test_json_output_is_strict_with_nan(monkeypatch, files, capsys):
     """A report holding NaN (here in the RIP section) still prints strict JSON (null)."""
-    import ripcert.cli.verify as cli_verify
+    import ripcert.checkers.verification as verification
 
-    real = cli_verify.verify_file
+    real = verification.verify_file
 
     def with_nan(*a, **k):
         rep = real(*a, **k)
@@ -157,7 +157,7 @@ def test_json_output_is_strict_with_nan(monkeypatch, files, capsys):
         rip["delta_lower"] = float("nan")
         return type(rep)(**{**rep.__dict__, "rip": rip})
 
-    monkeypatch.setattr(cli_verify, "verify_file", with_nan)
+    monkeypatch.setattr(verification, "verify_file", with_nan)
     main(["verify", "--json", str(files["good"])])
     reps = json.loads(capsys.readouterr().out)
     assert reps[0]["rip"]["delta_lower"] is None

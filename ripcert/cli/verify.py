@@ -62,15 +62,17 @@ def table(rep: VerificationReport) -> str:
     head = f"{rep.source}: {rep.status.upper()}"
     if rep.invalid:
         return head + f"\n  {rep.checks[0].detail}"
-    head += (
-        f"  (n = {rep.n}, r = {rep.r}, claim {rep.claim}, δ = {rep.delta:.10g};"
-        f" {rep.seconds:.2f} s)"
-    )
-    lines = [head, f"  {'check':<20}{'value':>12}{'tolerance':>11}  result  detail"]
+    delta = f", δ = {rep.delta:.10g}" if rep.delta == rep.delta else ""
+    head += f"  (n = {rep.n}, r = {rep.r}, claim {rep.claim}{delta}; {rep.seconds:.2f} s)"
+    lines = [
+        head,
+        f"  {rep.summary_line()}",
+        f"  {'check':<20}{'value':>12}{'tolerance':>11}  result  evidence   detail",
+    ]
     for c in rep.checks:
         lines.append(
             f"  {c.name:<20}{_fmt(c.value):>12}{_fmt(c.tolerance):>11}  "
-            f"{'pass' if c.passed else 'FAIL':<6}  {c.detail}"
+            f"{'pass' if c.passed else 'FAIL':<6}  {c.evidence:<9}  {c.detail}"
         )
     if rep.rip:
         rip = rep.rip
