@@ -267,3 +267,18 @@ def test_every_exact_section_in_the_certificates_folder_verifies():
         assert cert.extra["dual"]["lower"] <= float(Fraction(rep.delta)) + 1e-15
     halves = [c for c in exact if c.claim == "second_order_critical" and c.delta < 0.5 + 1e-6]
     assert {c.extra["exact"]["delta"] for c in halves} == {"1/2"}
+
+
+def test_square_root_bounds_bracket_the_root():
+    """sqrt_low ≤ √a ≤ sqrt_high, exactly, and tight to 2⁻⁶⁰ (the margin proof needs the
+    upper one: B ⪰ L·μ·c·Π proves the margin μ only if c ≥ ‖ZZᵀ‖_F)."""
+    from flint import fmpq
+
+    from ripcert.exact.rational import sqrt_high, sqrt_low
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        a = fmpq(int(rng.integers(0, 10**12)), int(rng.integers(1, 10**12)))
+        lo, hi = sqrt_low(a), sqrt_high(a)
+        assert lo * lo <= a <= hi * hi
+        assert hi - lo <= fmpq(1, 2**59) * (hi + 1)

@@ -94,7 +94,7 @@ from ripcert.exact.rational import (
     nullspace,
     q_str,
     s_of,
-    sqrt_low,
+    sqrt_high,
     symmetry_generators,
     t_lift,
     t_metric,
@@ -238,9 +238,11 @@ def truth_norm_sq(zzt: fmpq_mat, metric: fmpq_mat | None = None) -> fmpq:
 
 
 def margin_check(inst: ExactInstance, b: fmpq_mat) -> Check:
-    """``B ⪰ L·μ·c_low·Π`` with ``c_low ≤ ‖ZZᵀ‖_F`` (exact), and on a lift also the cross
-    directions: ``2XᵀX ⪰ L·μ·c_low·I`` ⇔ ``2YᵀGY ⪰ L·μ·c_low·Γ⁻¹`` (module docstring)."""
-    c = inst.margin * sqrt_low(truth_norm_sq(inst.zzt, inst.metric)) * inst.rip_upper
+    """``B ⪰ L·μ·c_high·Π`` with ``c_high ≥ ‖ZZᵀ‖_F`` (exact; rounded *up*, so the proof
+    covers the full margin μ: ``B/λ_max ⪰ μ‖ZZᵀ‖_F Π`` since ``λ_max ≤ L``), and on a lift also
+    the cross directions: ``2XᵀX ⪰ L·μ·c_high·I`` ⇔ ``2YᵀGY ⪰ L·μ·c_high·Γ⁻¹`` (module
+    docstring)."""
+    c = inst.margin * sqrt_high(truth_norm_sq(inst.zzt, inst.metric)) * inst.rip_upper
     ok, why = ldl_psd(b - complement_form(inst.x_factor, inst.x_gram, inst.metric) * c)
     if ok and inst.lifted:
         ok, why = ldl_psd(_cross_gram(inst) * fmpq(2) - inst.x_gram.inv() * c)

@@ -254,6 +254,14 @@ def sqrt_low(a: fmpq, bits: int = 60) -> fmpq:
     return fmpq(math.isqrt(num * den * 4**bits), den * 2**bits)
 
 
+def sqrt_high(a: fmpq, bits: int = 60) -> fmpq:
+    """A rational ≥ √a (a ≥ 0), within 2⁻ᵇⁱᵗˢ relative (the ceiling of the scaled root)."""
+    num, den = int(a.p), int(a.q)
+    scaled = num * den * 4**bits
+    root = math.isqrt(scaled)
+    return fmpq(root if root * root == scaled else root + 1, den * 2**bits)
+
+
 def fixed(a: np.ndarray, den: int) -> fmpq_mat:
     """Round to the common denominator ``den`` (fixed point): keeps exact LDLᵀ cheap, as a
     matrix with one denominator has minors of size O(k·log den) instead of O(k²·log den)."""
