@@ -38,21 +38,21 @@ import numpy as np
 
 from ripcert.core.landscape import (
     complement_basis,
-    complement_projector,
     curvature_basis,
     lift_map,
     residual,
 )
-from ripcert.core.vectorization import sdim, smat
+from ripcert.core.vectorization import sdim
 from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
 from ripcert.generator.problem import CounterexampleProblem, outer_fro
+from ripcert.generator.sdp.engine import (  # shared with the engine, not copied
+    ETA_ZERO_TOL,
+    FOC_TOL,
+    PSD_TOL,
+    project_first_order,
+    residuals,
+)
 from ripcert.generator.solvers import SOLVERS
-
-#: residuals above these (relative) values make a solve "inaccurate"
-FOC_TOL = 1e-6
-PSD_TOL = 1e-6
-#: an optimal η* at or below this means δ* = 1: no counterexample
-ETA_ZERO_TOL = 1e-7
 
 #: Clarabel at its defaults (1e-8); tighter settings make it fail more often near η* = 0.
 #: SCS without Anderson acceleration, which is what makes it robust on the degenerate
@@ -119,45 +119,6 @@ def _solver_version(name: str) -> str:
         return getattr(scs, "__version__", "unknown")
     except ImportError:  # pragma: no cover - both are hard dependencies
         return "missing"
-
-
-def residuals(problem: CounterexampleProblem, kernel: np.ndarray, eta: float) -> dict[str, float]:
-    """Residuals of a candidate kernel against the three SDP constraints, relative to scale."""
-    x, z = problem.x, problem.z
-    e = residual(x, z)
-    lx = lift_map(x)
-    he = kernel @ e
-    scale = outer_fro(z)
-    foc = np.linalg.norm(lx.T @ he) / (np.linalg.norm(lx, 2) * np.linalg.norm(he) + 1e-300)
-    bracket = lx.T @ kernel @ lx + 2.0 * np.kron(np.eye(problem.r), smat(he))
-    target = problem.margin * scale * complement_projector(x)
-    soc = np.linalg.eigvalsh(bracket - target)[0] / max(np.linalg.norm(bracket, 2), 1e-300)
-    ev = np.linalg.eigvalsh(kernel)
-    return {
-        "first_order_rel": float(foc),
-        "second_order_min_eig_rel": float(soc),
-        "rip_lower_violation": float(max(0.0, eta - ev[0])),
-        "rip_upper_violation": float(max(0.0, ev[-1] - 1.0)),
-    }
-
-
-def project_first_order(problem: CounterexampleProblem, kernel: np.ndarray) -> np.ndarray:
-    """Least-change symmetric correction of ``H`` so that ``𝒳ᵀ H e = 0`` holds to rounding.
-
-    The constraint is linear, ``𝒜(H) = 𝒳ᵀHe``, with adjoint ``𝒜*(y) = sym(𝒳 y eᵀ)``; the
-    Frobenius-nearest feasible kernel is ``H − 𝒜*((𝒜𝒜*)⁺ 𝒜(H))`` with
-    ``𝒜𝒜* = ½[(eᵀe)𝒳ᵀ𝒳 + (𝒳ᵀe)(𝒳ᵀe)ᵀ]``.  The other constraints move by at most the size
-    of the correction (of the order of the solver's feasibility tolerance); they are
-    re-checked afterwards.
-    """
-    e = residual(problem.x, problem.z)
-    lx = lift_map(problem.x)
-    b = lx.T @ kernel @ e
-    lte = lx.T @ e
-    gram = 0.5 * ((e @ e) * (lx.T @ lx) + np.outer(lte, lte))
-    y = np.linalg.lstsq(gram, b, rcond=1e-13)[0]
-    ly = lx @ y
-    return kernel - 0.5 * (np.outer(ly, e) + np.outer(e, ly))
 
 
 def first_order_rows(lx: np.ndarray, tol: float = 1e-12) -> np.ndarray:
