@@ -1,6 +1,7 @@
 """Rank-1 certificates at large n (issue 15): generate (with its self-check), save, verify.
 
-In one process per n, side by side with the version-1 writer (``json.dumps(indent=1)`` of the
+After one warm-up solve (imports and solver start-up are not counted), in one process per n,
+side by side with the version-1 writer (``json.dumps(indent=1)`` of the
 dict with the basis P stored), reporting seconds per stage and file sizes.  Usage::
 
     python benchmarks/bench_certificates.py [--n 10000,1000000]
