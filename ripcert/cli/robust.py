@@ -41,7 +41,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--noise-std", type=float, default=0.0, help="σ for --noise gaussian")
     g.add_argument("--bits", type=int, default=8, help="dyadic grid 2^-bits of A and U*")
     g.add_argument("--save-instance", help="also write the instance JSON here")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     add_mkdir(p)
 
 
