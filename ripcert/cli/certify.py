@@ -2,7 +2,7 @@
 
 The float certificate is loaded (schema and hash checked), rounded to rationals and
 re-proved in exact arithmetic, and bracketed by a rigorous dual lower bound
-(:func:`ripcert.maker.certify.certify`, docs/math.md §4 and §8).  The result replaces the
+(:func:`ripcert.maker.certify.certify`, docs/exact.md and docs/dual.md).  The result replaces the
 file, or is written to ``-o``; ``ripcert verify --exact`` re-checks it.
 """
 
