@@ -9,6 +9,9 @@ projected exactly onto the first-order constraint — passes ripcert's own resid
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 
 from ripcert.checkers.thresholds import numerically_one_message
@@ -18,6 +21,7 @@ from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
 from ripcert.generator.problem import CounterexampleProblem, outer_fro
 from ripcert.generator.sdp.backends import RawSolution, backend_version, run_backend
 from ripcert.generator.sdp.blocks import Isometry
+from ripcert.generator.sdp.cones import ConicProgram
 from ripcert.generator.sdp.policy import Acceptance, accepts
 from ripcert.generator.sdp.program import KernelParametrisation, counterexample_program
 from ripcert.generator.sdp.solution import Attempt, SDPSolution, SolverReport
@@ -92,6 +96,66 @@ def _accurate(res: dict[str, float]) -> bool:
     return ok and max(res["rip_lower_violation"], res["rip_upper_violation"]) <= PSD_TOL
 
 
+class Rejected(Exception):
+    """Raised by an ``accept`` callback of :func:`run_until_accepted`: the caller's own checks
+    refuse this solve (the message is recorded as the attempt's reason)."""
+
+
+class NoneAccepted(Exception):
+    """No back-end was accepted; ``attempts`` records what each one did."""
+
+    def __init__(self, attempts: list[Attempt]) -> None:
+        super().__init__("; ".join(map(str, attempts)))
+        self.attempts = attempts
+
+    @property
+    def statuses(self) -> list[str]:
+        return [a.status for a in self.attempts]
+
+
+T = TypeVar("T")
+
+
+def run_until_accepted(
+    prog: ConicProgram,
+    order: list[str],
+    policy: Acceptance,
+    accept: Callable[[RawSolution], tuple[T, dict[str, float]]],
+) -> tuple[T, SolverReport, dict[str, np.ndarray]]:
+    """The one solve loop: the back-ends in ``order`` until one is accepted.
+
+    A solve is accepted when ``policy`` accepts its status and ``accept(raw)`` returns
+    ``(value, residuals)`` instead of raising :class:`Rejected`; ``accept`` may also raise a
+    :class:`~ripcert.errors.RipcertError` that ends the search (e.g. δ* = 1).  Returns the
+    value, the :class:`SolverReport` (with every attempt) and the block multipliers; raises
+    :class:`NoneAccepted` when no back-end is accepted.
+    """
+    attempts: list[Attempt] = []
+    for backend in order:
+        raw = run_backend(prog, backend)
+        if not accepts(policy, raw.status) or raw.x is None:
+            why = f"status {raw.raw_status}"
+            attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations, why))
+            continue
+        try:
+            value, res = accept(raw)
+        except Rejected as exc:
+            attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations, str(exc)))
+            continue
+        attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations))
+        report = SolverReport(
+            name=raw.backend,
+            version=backend_version(raw.backend),
+            status=raw.status,
+            seconds=raw.seconds,
+            iterations=raw.iterations,
+            residuals=res,
+            attempts=tuple(attempts),
+        )
+        return value, report, prog.split(raw.y) if raw.y is not None else {}
+    raise NoneAccepted(attempts)
+
+
 def solve(
     problem: CounterexampleProblem,
     solver: str = "clarabel",
@@ -113,18 +177,10 @@ def solve(
     prog, layout = counterexample_program(
         problem.x, problem.z, problem.margin * outer_fro(problem.z), isometry, kernel
     )
-    order = backend_order(solver, prog.num_vars)
     checked = isometry is None and kernel is None
-    attempts: list[Attempt] = []
-    for backend in order:
-        raw = run_backend(prog, backend)
 
-        def reject(why: str, raw: RawSolution = raw) -> None:
-            attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations, why))
-
-        if not accepts(policy, raw.status) or raw.x is None:
-            reject(f"status {raw.raw_status}")
-            continue
+    def accept(raw: RawSolution) -> tuple[tuple[np.ndarray, float], dict[str, float]]:
+        assert raw.x is not None
         eta = layout.eta(raw.x)
         if eta <= ETA_ZERO_TOL:
             what = "strict local minimum" if problem.margin else "second-order point"
@@ -138,27 +194,31 @@ def solve(
             kern = project_first_order(problem, kern)
             res = residuals(problem, kern, eta)
             if policy == "certify" and not _accurate(res):
-                reject(f"residuals too large {res}")
-                continue
-        attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations))
-        duals = prog.split(raw.y) if raw.y is not None else {}
-        report = SolverReport(
-            name=raw.backend,
-            version=backend_version(raw.backend),
-            status=raw.status,
-            seconds=raw.seconds,
-            iterations=raw.iterations,
-            residuals=res,
-            attempts=tuple(attempts),
+                raise Rejected(f"residuals too large {res}")
+        return (kern, eta), res
+
+    try:
+        (kern, eta), report, duals = run_until_accepted(
+            prog, backend_order(solver, prog.num_vars), policy, accept
         )
-        return SDPSolution(kern, eta, report, duals, layout.geometry.keep)
-    statuses = [a.status for a in attempts]
-    if problem.margin > 0 and "infeasible" in statuses and "optimal" not in statuses:
-        raise NoCounterexampleError(
-            f"no operator with δ < 1 makes X a strict local minimum with margin μ = "
-            f"{problem.margin:g} (the SDP is infeasible: {'; '.join(map(str, attempts))})"
-        )
-    raise SolverError("SDP not solved accurately: " + "; ".join(map(str, attempts)))
+    except NoneAccepted as none:
+        if problem.margin > 0 and "infeasible" in none.statuses and "optimal" not in none.statuses:
+            raise NoCounterexampleError(
+                f"no operator with δ < 1 makes X a strict local minimum with margin μ = "
+                f"{problem.margin:g} (the SDP is infeasible: {none})"
+            ) from None
+        raise SolverError(f"SDP not solved accurately: {none}") from None
+    return SDPSolution(kern, eta, report, duals, layout.geometry.keep)
 
 
-__all__ = ["ETA_ZERO_TOL", "FOC_TOL", "PSD_TOL", "project_first_order", "residuals", "solve"]
+__all__ = [
+    "ETA_ZERO_TOL",
+    "FOC_TOL",
+    "PSD_TOL",
+    "NoneAccepted",
+    "Rejected",
+    "project_first_order",
+    "residuals",
+    "run_until_accepted",
+    "solve",
+]

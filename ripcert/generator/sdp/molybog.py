@@ -31,11 +31,16 @@ import scipy.sparse as sp
 
 from ripcert.core.structure import VecStructure
 from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
-from ripcert.generator.sdp.backends import backend_version, run_backend
+from ripcert.generator.sdp.backends import RawSolution
 from ripcert.generator.sdp.cones import BlockRows, Cone, ConicProgram, assemble, svec_c
-from ripcert.generator.sdp.engine import backend_order
-from ripcert.generator.sdp.policy import Acceptance, accepts
-from ripcert.generator.sdp.solution import Attempt, SolverReport
+from ripcert.generator.sdp.engine import (
+    NoneAccepted,
+    Rejected,
+    backend_order,
+    run_until_accepted,
+)
+from ripcert.generator.sdp.policy import Acceptance
+from ripcert.generator.sdp.solution import SolverReport
 from ripcert.generator.sdp.structured import (
     DATA_STEP,
     ETA_ZERO_TOL,
@@ -297,33 +302,23 @@ def solve_molybog(
     Reproduction only: no own residual re-check beyond the status (no certificate rests on
     it).  ``NoCounterexampleError`` when δ* = 1, ``SolverError`` when nothing is accepted.
     """
-    name = solver.lower()
     prog, pivot = molybog_program(prob)
-    order = backend_order(name, prog.num_vars)
-    attempts: list[Attempt] = []
-    for backend in order:
-        raw = run_backend(prog, backend)
-        if not accepts(policy, raw.status) or raw.x is None or raw.y is None:
-            attempts.append(
-                Attempt(
-                    raw.backend, raw.status, raw.seconds, raw.iterations, f"status {raw.raw_status}"
-                )
-            )
-            continue
+
+    def accept(raw: RawSolution) -> tuple[np.ndarray, dict[str, float]]:
+        assert raw.x is not None
+        if raw.y is None:
+            raise Rejected("no dual values")
         if raw.x[-1] <= ETA_ZERO_TOL:
             raise NoCounterexampleError(f"Molybog's program: δ* = 1 (η* = {raw.x[-1]:.2e})")
-        attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations))
-        report = SolverReport(
-            raw.backend,
-            backend_version(raw.backend),
-            raw.status,
-            raw.seconds,
-            raw.iterations,
-            {},
-            tuple(attempts),
+        return raw.x, {}
+
+    try:
+        x, report, duals = run_until_accepted(
+            prog, backend_order(solver.lower(), prog.num_vars), policy, accept
         )
-        return MolybogSolution(prob, pivot, raw.x, report, prog.split(raw.y))
-    raise SolverError("Molybog's program not solved: " + "; ".join(map(str, attempts)))
+    except NoneAccepted as none:
+        raise SolverError(f"Molybog's program not solved: {none}") from None
+    return MolybogSolution(prob, pivot, x, report, duals)
 
 
 __all__ = [

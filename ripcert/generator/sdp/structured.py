@@ -71,7 +71,7 @@ from ripcert.core.landscape import complement_projector, lift_map, residual
 from ripcert.core.structure import KernelStructure
 from ripcert.core.vectorization import sdim, smat, svec
 from ripcert.errors import InvalidInputError, NoCounterexampleError, SolverError
-from ripcert.generator.sdp.backends import backend_version, run_backend
+from ripcert.generator.sdp.backends import RawSolution
 from ripcert.generator.sdp.blocks import kept_coordinates
 from ripcert.generator.sdp.cones import (
     BlockRows,
@@ -81,9 +81,15 @@ from ripcert.generator.sdp.cones import (
     svec_c,
     triu_colmajor,
 )
-from ripcert.generator.sdp.engine import backend_order
-from ripcert.generator.sdp.policy import Acceptance, accepts
-from ripcert.generator.sdp.solution import Attempt, SolverReport
+from ripcert.generator.sdp.engine import (
+    ETA_ZERO_TOL,
+    NoneAccepted,
+    Rejected,
+    backend_order,
+    run_until_accepted,
+)
+from ripcert.generator.sdp.policy import Acceptance
+from ripcert.generator.sdp.solution import SolverReport
 
 Rip = Literal["full", "span"]
 Critical = Literal["plain", "sphere"]
@@ -91,8 +97,6 @@ Critical = Literal["plain", "sphere"]
 #: relative residual tolerances of an accepted structured solve
 FOC_TOL = 1e-6
 PSD_TOL = 1e-6
-#: η* at or below this means δ* = 1
-ETA_ZERO_TOL = 1e-7
 #: relative step of the central differences of the program data
 DATA_STEP = 1e-6
 #: strict complementarity on the sphere branch: ∇f = −2ν(X−ω) with
@@ -702,16 +706,9 @@ def solve_structured(
 def _solve_branch(prob: StructuredProblem, name: str, policy: Acceptance) -> StructuredSolution:
     prog, layout = structured_program(prob)
     order = backend_order(name, prog.num_vars)  # "auto": Clarabel for these small programs
-    attempts: list[Attempt] = []
-    for backend in order:
-        raw = run_backend(prog, backend)
-        if not accepts(policy, raw.status) or raw.x is None:
-            attempts.append(
-                Attempt(
-                    raw.backend, raw.status, raw.seconds, raw.iterations, f"status {raw.raw_status}"
-                )
-            )
-            continue
+
+    def accept(raw: RawSolution) -> tuple[np.ndarray, dict[str, float]]:
+        assert raw.x is not None
         eta = layout.eta(raw.x)
         if eta <= ETA_ZERO_TOL:
             raise NoCounterexampleError(
@@ -722,35 +719,19 @@ def _solve_branch(prob: StructuredProblem, name: str, policy: Acceptance) -> Str
         v = _project_first_order(prob, layout, raw.x)
         res = structured_residuals(prob, layout.frames, layout.kernel(v), layout.nu(v), eta)
         if policy == "certify" and not _accurate(res):
-            attempts.append(
-                Attempt(
-                    raw.backend,
-                    raw.status,
-                    raw.seconds,
-                    raw.iterations,
-                    f"residuals too large {res}",
-                )
-            )
-            continue
-        attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations))
-        report = SolverReport(
-            name=raw.backend,
-            version=backend_version(raw.backend),
-            status=raw.status,
-            seconds=raw.seconds,
-            iterations=raw.iterations,
-            residuals=res,
-            attempts=tuple(attempts),
-        )
-        duals = prog.split(raw.y) if raw.y is not None else {}
-        return StructuredSolution(prob, layout, v, report, duals)
-    statuses = [att.status for att in attempts]
-    if "infeasible" in statuses and "optimal" not in statuses:
-        raise NoCounterexampleError(
-            f"the structured SDP is infeasible ({prob.rip} RIP, {prob.critical} criticality): "
-            + "; ".join(map(str, attempts))
-        )
-    raise SolverError("structured SDP not solved accurately: " + "; ".join(map(str, attempts)))
+            raise Rejected(f"residuals too large {res}")
+        return v, res
+
+    try:
+        v, report, duals = run_until_accepted(prog, order, policy, accept)
+    except NoneAccepted as none:
+        if "infeasible" in none.statuses and "optimal" not in none.statuses:
+            raise NoCounterexampleError(
+                f"the structured SDP is infeasible ({prob.rip} RIP, {prob.critical} criticality):"
+                f" {none}"
+            ) from None
+        raise SolverError(f"structured SDP not solved accurately: {none}") from None
+    return StructuredSolution(prob, layout, v, report, duals)
 
 
 __all__ = [
