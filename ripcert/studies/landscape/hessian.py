@@ -15,6 +15,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
+from ripcert.core.landscape import symmetry_directions
 from ripcert.core.losses.base import Loss
 from ripcert.core.vectorization import unvec, vec
 
@@ -23,18 +24,9 @@ DENSE_MAX_NR = 1200
 
 
 def vertical_basis(x: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (columns, column-major vec) of ``{XΩ : Ω skew}``; (nr, 0) if r = 1."""
-    n, r = x.shape
-    cols = []
-    for a in range(r):
-        for b in range(a + 1, r):
-            om = np.zeros((r, r))
-            om[a, b], om[b, a] = 1.0, -1.0
-            cols.append(vec(x @ om))
-    if not cols:
-        return np.zeros((n * r, 0))
-    u, s, _ = np.linalg.svd(np.array(cols).T, full_matrices=False)
-    return u[:, s > 1e-10 * max(1.0, float(s[0]))]
+    """Orthonormal basis (columns, column-major vec) of ``{XΩ : Ω skew}``; (nr, 0) if r = 1
+    (:func:`ripcert.core.landscape.symmetry_directions`, rank decided at 1e-10)."""
+    return symmetry_directions(x, tol=1e-10)
 
 
 def dense_hessian(loss: Loss, x: np.ndarray) -> np.ndarray:
