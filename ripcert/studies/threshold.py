@@ -39,10 +39,15 @@ from ripcert.core.landscape import lift_map, residual
 from ripcert.core.vectorization import smat
 from ripcert.errors import InvalidInputError, RipcertError
 from ripcert.generator.counterexample import delta_star, generate
-from ripcert.generator.sdp import accepts, counterexample_program
-from ripcert.generator.sdp.backends import run_backend
+from ripcert.generator.sdp import counterexample_program
+from ripcert.generator.sdp.backends import RawSolution
 from ripcert.generator.sdp.cones import svec_c
-from ripcert.generator.sdp.engine import backend_order
+from ripcert.generator.sdp.engine import (
+    NoneAccepted,
+    Rejected,
+    backend_order,
+    run_until_accepted,
+)
 
 #: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
 VIOLATION_TOL = 1e-6
@@ -131,14 +136,21 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     if np.linalg.norm(x) < 1e-12 or np.linalg.norm(e) < 1e-12:
         return _Solve(1.0, 0.0, True)
     prog, layout = counterexample_program(x, z)
-    raw = run_backend(prog, backend_order("auto", prog.num_vars)[0])
-    if not accepts("search", raw.status) or raw.x is None or raw.y is None:
+
+    def accept(raw: RawSolution) -> tuple[np.ndarray, dict[str, float]]:
+        if raw.x is None or raw.y is None:
+            raise Rejected("no primal or dual values")
+        return raw.x, {}
+
+    first = backend_order("auto", prog.num_vars)[:1]  # one back-end: the search falls back
+    try:
+        xs, _, duals = run_until_accepted(prog, first, "search", accept)
+    except NoneAccepted:
         return _Solve(math.nan, math.nan, False)
-    eta = min(max(layout.eta(raw.x), 0.0), 1.0)
-    duals = prog.split(raw.y)
+    eta = min(max(layout.eta(xs), 0.0), 1.0)
     zd = np.concatenate([duals["first_order"], svec_c(duals["second_order"])])
     comp = np.eye(n * r)[:, layout.geometry.keep]
-    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, layout.kernel(raw.x), zd, comp)
+    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, layout.kernel(xs), zd, comp)
 
 
 def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
