@@ -40,8 +40,11 @@ else:
     p, _ = Normalize.reduce(CounterexampleProblem(x, z))
     ref = rank1_delta(x, z)
 t = time.perf_counter()
-if engine == "new":
+if engine in ("new", "unaligned"):
     from ripcert.generator.sdp import solve
+    if engine == "unaligned":  # the same engine without the X-aligned coordinates
+        import ripcert.generator.sdp.engine as eng
+        eng.ALIGN_MIN_VARS = 10**18
     sol = solve(p, "auto")
     delta, name = sol.delta, sol.report.name
 else:
@@ -77,31 +80,50 @@ def main() -> None:
     ap.add_argument("--full", default="8,12,20", help="n of full-space rank-1 solves")
     ap.add_argument("--limit", type=float, default=1800, help="seconds per new-engine case")
     ap.add_argument("--legacy-limit", type=float, default=300, help="seconds per legacy case")
+    ap.add_argument(
+        "--unaligned-limit",
+        type=float,
+        default=300,
+        help="seconds per case of the block engine without X-aligned coordinates (0: skip)",
+    )
     args = ap.parse_args()
     cases = [("reduced", int(r), int(r)) for r in args.ranks.split(",") if r]
     cases += [("reduced", *map(int, p.split(":"))) for p in args.over.split(",") if p]
     cases += [("full", int(n), 1) for n in args.full.split(",") if n]
-    print("| case | new: time | new: peak RSS | back-end | previous engine | |δ_new − δ_ref| |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| case | new: time | new: peak RSS | back-end | unaligned block engine "
+        "| previous engine | |δ_new − δ_ref| |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for kind, a, b in cases:
         label = f"r = {a}, r* = {b}, n = 1000" if kind == "reduced" else f"full space n = {a}"
         new = run(kind, a, b, "new", args.limit)
         old = run(kind, a, b, "legacy", args.legacy_limit)
+        una = run(kind, a, b, "unaligned", args.unaligned_limit) if args.unaligned_limit else None
         if new is None or "error" in new:
             why = "timeout" if new is None else new["error"]
-            print(f"| {label} | {why} | | | | |", flush=True)
+            print(f"| {label} | {why} | | | | | |", flush=True)
             continue
+        if una is None:
+            unal = f"> {args.unaligned_limit:.0f} s (stopped)" if args.unaligned_limit else "-"
+        elif "error" in una:
+            unal = f"failed: {una['error'][:60]}"
+        else:
+            unal = f"{una['seconds']:.2f} s, {una['rss_gib']:.2f} GiB"
         if old is None:
             prev = f"> {args.legacy_limit:.0f} s (stopped)"
         elif "error" in old:
             prev = f"failed: {old['error'][:60]}"
         else:
             prev = f"{old['seconds']:.2f} s, {old['rss_gib']:.2f} GiB"
-        ref = new.get("ref") if new.get("ref") is not None else (old or {}).get("delta")
+        ref = new.get("ref")
+        for other in (old, una):  # closed form, else the previous engine, else unaligned
+            if ref is None and other is not None and "delta" in other:
+                ref = other["delta"]
         diff = f"{abs(new['delta'] - ref):.1e}" if ref is not None else "-"
         print(
             f"| {label} | {new['seconds']:.2f} s | {new['rss_gib']:.2f} GiB | {new['solver']}"
-            f" | {prev} | {diff} |",
+            f" | {unal} | {prev} | {diff} |",
             flush=True,
         )
 

@@ -39,7 +39,6 @@ from ripcert.core.landscape import lift_map, residual
 from ripcert.core.vectorization import smat
 from ripcert.errors import InvalidInputError, RipcertError
 from ripcert.generator.counterexample import delta_star, generate
-from ripcert.generator.sdp import counterexample_program
 from ripcert.generator.sdp.backends import RawSolution
 from ripcert.generator.sdp.cones import svec_c
 from ripcert.generator.sdp.engine import (
@@ -47,6 +46,7 @@ from ripcert.generator.sdp.engine import (
     Rejected,
     backend_order,
     run_until_accepted,
+    unstructured_program,
 )
 
 #: a found minimum below theory by more than this is flagged (solver tolerance, with slack)
@@ -125,7 +125,7 @@ class _Solve:
 def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     """The η-form SDP (margin 0) for normalised (X, Z) on a direct back-end (``auto``).
 
-    The program is the engine's own (:func:`ripcert.generator.sdp.counterexample_program`),
+    The program is the engine's own (:func:`ripcert.generator.sdp.engine.unstructured_program`),
     solved under the ``search`` acceptance policy (``AlmostSolved`` is accepted inside the
     search; the final minimiser is certified by :func:`generate`).  Returns the raw kernel,
     and the multipliers of the first- and second-order blocks with the coordinate
@@ -135,7 +135,7 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     e = residual(x, z)
     if np.linalg.norm(x) < 1e-12 or np.linalg.norm(e) < 1e-12:
         return _Solve(1.0, 0.0, True)
-    prog, layout = counterexample_program(x, z)
+    prog, layout, align = unstructured_program(x, z)
 
     def accept(raw: RawSolution) -> tuple[np.ndarray, dict[str, float]]:
         if raw.x is None or raw.y is None:
@@ -148,9 +148,13 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     except NoneAccepted:
         return _Solve(math.nan, math.nan, False)
     eta = min(max(layout.eta(xs), 0.0), 1.0)
-    zd = np.concatenate([duals["first_order"], svec_c(duals["second_order"])])
+    kern = layout.kernel(xs)
     comp = np.eye(n * r)[:, layout.geometry.keep]
-    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, layout.kernel(xs), zd, comp)
+    if align is not None:  # back to the caller's coordinates, uncompressed (alignment.py)
+        kern, duals = align.kernel(kern), align.multipliers(duals, layout.geometry.keep)
+        comp = np.eye(n * r)
+    zd = np.concatenate([duals["first_order"], svec_c(duals["second_order"])])
+    return _Solve((1.0 - eta) / (1.0 + eta), eta, True, kern, zd, comp)
 
 
 def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
