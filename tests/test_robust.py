@@ -400,6 +400,40 @@ def test_cli_saddle_then_verify(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "u.json")]) == 2
 
 
+def test_cli_verify_reports_the_robust_quantities(small, tmp_path, capsys):
+    """``verify`` on a robust certificate states d, r′, m, the outliers, q and t_max (not the
+    matrix-sensing n, r, δ and RIP bracket): expected values from the instance's model and
+    outlier set and from the certificate's stored q and t_max."""
+    from ripcert.cli import main
+
+    inst, cert = small
+    path = tmp_path / "c.json"
+    cert.save(path)
+    outliers = len(inst.outliers)
+    assert outliers == math.ceil(0.1 * 40) == 4
+    assert main(["verify", str(path)]) == 0
+    head, *rest = capsys.readouterr().out.splitlines()
+    assert "robust ℓ1 sensing" in head and "d = 12, r′ = 12, m = 40" in head
+    assert f"{outliers} nonzero residuals (≤ ⌈p·m⌉ = 4)" in head
+    assert f"q = {cert.q:.10g}, t_max = {cert.t_max:.10g}" in head
+    assert "n = " not in head and "r = " not in head and "δ" not in head
+    assert not any(line.lstrip().startswith("RIP") for line in rest)
+    assert any("L(U* + tΔU) − L(U*) = t²·q" in line for line in rest)
+    assert main(["verify", "--json", str(path)]) == 0
+    (out,) = json.loads(capsys.readouterr().out)
+    assert out["status"] == "passed" and out["claim"] == "ground_truth_is_saddle"
+    assert out["robust"] == {
+        "d": 12,
+        "r_prime": 12,
+        "m": 40,
+        "q": cert.q,
+        "t_max": cert.t_max,
+        "nonzero_residuals": outliers,
+        "max_outliers": 4,
+    }
+    assert not {"n", "r", "delta", "rip", "samples", "seed", "tolerances"} & out.keys()
+
+
 def test_cli_no_direction_exit_3_writes_nothing(tmp_path, capsys):
     from ripcert.cli import main
 

@@ -5,6 +5,10 @@ unreadable or invalid (one line per such file on stderr, no traceback).  Each fi
 checked on its own: a file that cannot be read or checked (malformed JSON, a JSON bomb, a
 numerical failure) is reported as invalid and the batch goes on.  ``--json`` prints strict
 JSON (non-finite numbers as ``null``).
+
+A robust ℓ1 certificate (claim ``ground_truth_is_saddle``, schema ``ripcert-robust-v1``) is
+about other quantities than a matrix-sensing one: the table and the JSON report its own
+(d, r′, m, the nonzero residuals, q, t_max) instead of n, r, δ and the RIP bracket.
 """
 
 from __future__ import annotations
@@ -57,13 +61,56 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}" if v == v else "-"
 
 
+def _num(v: Any, spec: str) -> str:
+    """``v`` formatted with ``spec``, or "-" when it is absent or not a finite number."""
+    return format(v, spec) if isinstance(v, int | float) and math.isfinite(v) else "-"
+
+
+def is_robust(rep: VerificationReport) -> bool:
+    """Whether ``rep`` reports on a robust ℓ1 certificate (:mod:`ripcert.checkers.robust`)."""
+    from ripcert.certificate.robust import ROBUST_CLAIM
+
+    return not rep.invalid and rep.claim == ROBUST_CLAIM
+
+
+def robust_quantities(rep: VerificationReport) -> dict[str, Any]:
+    """What a robust certificate is about, from its report: dimension d, search rank r′,
+    number m of measurements, the ground truth's nonzero residuals (counted by the
+    ``ground_truth`` check, with its bound ⌈p·m⌉ when the certificate states p), the
+    curvature q of ``L(U* + tΔU) − L(U*) = t²q`` and the range ``0 < t ≤ t_max``."""
+    out: dict[str, Any] = {k: rep.extra.get(k) for k in ("d", "r_prime", "m", "q", "t_max")}
+    gt = next((c for c in rep.checks if c.name == "ground_truth"), None)
+    if gt is not None:
+        out["nonzero_residuals"] = int(gt.value)
+        out["max_outliers"] = int(gt.tolerance) if math.isfinite(gt.tolerance) else None
+    return out
+
+
+def _robust_head(rep: VerificationReport) -> str:
+    rq = robust_quantities(rep)
+    resid = ""
+    if "nonzero_residuals" in rq:
+        bound = rq["max_outliers"]
+        resid = f", {rq['nonzero_residuals']} nonzero residuals" + (
+            f" (≤ ⌈p·m⌉ = {bound})" if bound is not None else ""
+        )
+    return (
+        f"  (robust ℓ1 sensing, claim {rep.claim}: d = {rq['d']}, r′ = {rq['r_prime']},"
+        f" m = {rq['m']}{resid}; q = {_num(rq['q'], '.10g')}, t_max = {_num(rq['t_max'], '.10g')};"
+        f" {rep.seconds:.2f} s)"
+    )
+
+
 def table(rep: VerificationReport) -> str:
     """Human-readable report of one file."""
     head = f"{rep.source}: {rep.status.upper()}"
     if rep.invalid:
         return head + f"\n  {rep.checks[0].detail}"
-    delta = f", δ = {rep.delta:.10g}" if rep.delta == rep.delta else ""
-    head += f"  (n = {rep.n}, r = {rep.r}, claim {rep.claim}{delta}; {rep.seconds:.2f} s)"
+    if is_robust(rep):
+        head += _robust_head(rep)
+    else:
+        delta = f", δ = {rep.delta:.10g}" if rep.delta == rep.delta else ""
+        head += f"  (n = {rep.n}, r = {rep.r}, claim {rep.claim}{delta}; {rep.seconds:.2f} s)"
     lines = [
         head,
         f"  {rep.summary_line()}",
@@ -83,7 +130,28 @@ def table(rep: VerificationReport) -> str:
             f"   (as-is γ = 1: δ_{k} ≥ {rip['witnesses']['delta_as_is']:.6g},"
             f" full-space {rip['spectral']['delta_as_is']:.6g})"
         )
+    if is_robust(rep):
+        rq = robust_quantities(rep)
+        lines.append(
+            f"  claim  L(U* + tΔU) − L(U*) = t²·q for 0 < t ≤ t_max, with q ="
+            f" {_num(rq['q'], '.6g')} and t_max = {_num(rq['t_max'], '.6g')}"
+            " (q < 0: U* is not a local minimum)"
+        )
     return "\n".join(lines)
+
+
+def report_dict(rep: VerificationReport) -> dict[str, Any]:
+    """The JSON form of one report.  A robust certificate's report keeps the verdict, the
+    checks and the summary and replaces the matrix-sensing fields (n, r, δ, RIP bracket,
+    witness samples and seed, the landscape tolerances, none of which its checker uses) by
+    ``robust``: :func:`robust_quantities`."""
+    d = rep.to_dict()
+    if not is_robust(rep):
+        return d
+    for key in ("n", "r", "delta", "rip", "samples", "seed", "tolerances", "extra"):
+        d.pop(key, None)
+    d["robust"] = robust_quantities(rep)
+    return d
 
 
 def strict_json(obj: Any) -> Any:
@@ -139,5 +207,5 @@ def run(args: argparse.Namespace) -> int:
                 bar.write(table(rep) + "\n", file=sys.stdout)
             bar.update()
     if args.json:
-        print(json.dumps(strict_json([r.to_dict() for r in reports]), indent=1, allow_nan=False))
+        print(json.dumps(strict_json([report_dict(r) for r in reports]), indent=1, allow_nan=False))
     return exit_code(reports)
