@@ -267,6 +267,8 @@ def test_relaxed_operators_below_the_threshold_are_rejected_by_the_theorem(x, z,
     chk = rep.check("theorem_threshold")
     assert chk.evidence == "theorem" and "contradicts the theorem" in chk.detail
     assert f"{threshold:.10g}" in chk.detail and "arXiv:1901.01631" in chk.detail
+    # the operator's own δ is below the threshold: X is what must be wrong
+    assert "float checks that accepted X are wrong" in chk.detail
     assert chk.value == pytest.approx(dl - threshold, abs=1e-8)
     assert "theorem_threshold" in rep.proofs
     assert "theorem: theorem_threshold CONTRADICTED" in rep.summary_line()
@@ -286,6 +288,39 @@ def test_relaxed_strict_claim_fails_the_theorem_and_the_basin_estimate():
     rep = verify(cert)
     assert set(rep.failed) == {"theorem_threshold", "strict_basin"}
     assert rep.check("strict_min").passed and rep.check("first_order").passed
+
+
+def test_a_claimed_delta_below_the_threshold_is_blamed_on_the_claim_not_on_x():
+    """The talk's δ = 1/2 certificate with its claimed δ lowered to 0.45 and re-signed.  X is a
+    genuine spurious second-order critical point and the operator's δ_2 is 1/2 (docs/math.md
+    §6, proved in rational arithmetic by the curated exact section), so the claim contradicts
+    Theorem 3 of arXiv:1901.01631 (δ < 1/2 leaves no spurious second-order critical point)
+    because of its δ: the theorem check must not say that the landscape checks are wrong."""
+    d = json.loads((CERTS / "delta_half_soc.json").read_text())
+    body = {k: v for k, v in d.items() if k != "sha256"}
+    rep = verify(signed({**body, "delta": 0.45}), samples=4)
+    chk = rep.check("theorem_threshold")
+    assert not chk.passed and chk.evidence == "theorem"
+    assert "float checks that accepted X are wrong" not in chk.detail
+    assert "claimed δ = 0.45 is below it" in chk.detail and "Thm 3" in chk.detail
+    assert "contradicts the theorem" in chk.detail and "second-order critical" in chk.detail
+    assert chk.value == pytest.approx(0.45 - 0.5, abs=1e-12)
+    # what does hold: X passes every landscape check, the RIP checks refute the claimed δ
+    assert {"first_order", "second_order", "spurious"}.isdisjoint(rep.failed)
+    assert "rip_spectral" in rep.failed
+
+
+def test_the_theorems_are_silent_when_the_search_rank_is_below_the_truths():
+    """r* > r is outside every threshold theorem (they assume r* ≤ r): skipped, not passed on
+    a threshold.  The verifier refuses such files earlier, so this calls the check directly."""
+    x, z = np.array([[1.0, 0.0, 0.0]]).T, np.eye(3)[:, 1:]
+    op = KernelOperator(np.eye(sdim(3)))
+    cert = Certificate(
+        x=x, z=z, delta=0.1, scale=1.0, claim="second_order_critical", margin=0.0, operator=op
+    )
+    bracket = ver.rip_bracket(op, 2, samples=2)
+    chk = ver._theorem_check(cert, bracket, DEFAULT_TOLERANCES)
+    assert chk.passed and chk.evidence == "skipped" and "r* ≤ r" in chk.detail
 
 
 @pytest.mark.parametrize("path", sorted(CERTS.glob("*.json")), ids=lambda p: p.stem)

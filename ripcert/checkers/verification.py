@@ -746,42 +746,81 @@ def _basin_check(
 
 
 def _theorem_check(cert: Certificate, bracket: RipBracket, tol: Tolerances) -> Check:
-    """The sharp RIP thresholds, applied to the certificate's numbers.
+    """The RIP thresholds below which no spurious second-order critical point exists, applied
+    to the certificate's numbers (docs/math.md §5, §7).
 
-    For ``r ≥ r*``, an operator satisfying δ-RIP of order 2r with
-    ``δ < 1/(1 + √(r*/r))`` (1/2 when r = r*) has no spurious second-order critical point:
-    Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019, arXiv:1901.01631 (r = r* = 1, sharp 1/2);
-    R. Y. Zhang, "Sharp global guarantees for nonconvex low-rank recovery in the
-    overparameterized regime", 2021, arXiv:2104.10790 (r ≥ r*); see also R. Y. Zhang 2022,
-    arXiv:2207.01789.  (docs/math.md §5, §7.)  The scale γ does not move critical points, so
-    the scale-optimal δ is the one to compare.  A claim is rejected when the claimed δ or the
-    certified upper bound on δ_2r (:func:`~ripcert.checkers.rip.rip_bracket`) is below the
-    threshold by more than ``tol.theorem``: the float checks that accepted X must then be wrong.
+    RIP is meant as in Definition 1 of arXiv:1901.01631: ``(1 − δ)‖M‖²_F ≤ ‖A(M)‖² ≤
+    (1 + δ)‖M‖²_F`` for every M of rank ≤ 2r, r the search rank; ``f(U) = ‖A(UUᵀ − ZZᵀ)‖²``
+    with ``U ∈ R^{n×r}`` and ``rank ZZᵀ ≤ r*``.  What is proved:
+
+    * Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019, arXiv:1901.01631, **Theorem 3** (Global
+      guarantee), r = r* = 1: "If δ < 1/2, then f has no spurious local minima:
+      ∇f(x) = 0, ∇²f(x) ⪰ 0 ⟺ xxᵀ = M⋆", and for δ ≥ 1/2 a counterexample exists.  The
+      paper's "no spurious local minima" *is* this statement about second-order critical
+      points (so is its Lemma 6, (17), for any r with ``rank M⋆ ≤ r``); it is stronger than
+      one about local minima, since every local minimum is second-order critical and not
+      conversely (§3 of the paper; docs/math.md §1).
+    * R. Y. Zhang, "Sharp global guarantees for nonconvex low-rank matrix recovery in the
+      overparameterized regime", arXiv:2104.10790 (2021; abstract of v1): for r* ≤ r, "an
+      RIP constant of δ < 1/(1 + √(r*/r)) is sufficient for the inexistence of spurious local
+      minima, and δ < 1/(1 + 1/√(r − r* + 1)) is necessary due to existence of
+      counterexamples".  Same method and same meaning of "spurious local minima" (second-order
+      critical points, by the inexistence of counterexamples to (∇f = 0, ∇²f ⪰ 0)).  The
+      threshold is sharp for r = r* (1/2) and for r* = 1 (1/(1 + 1/√r)); for other
+      (r, r*) the paper proves it sufficient only.
+    * R. Y. Zhang, arXiv:2207.01789 (2022): ``φ`` L-smooth and μ-strongly convex,
+      ``r > ¼(L/μ − 1)² r*``.  For the ℓ2 loss this needs the full-space δ
+      (``L/μ = (1 + δ)/(1 − δ)``) and then reads δ < 1/(1 + √(r*/r)) again.
+
+    Both claims a certificate can make (``second_order_critical``; ``strict_local_min``,
+    whose Hessian is positive definite off ``{XΩ}`` and zero on it) say that X is a spurious
+    second-order critical point, so the theorems cover both.  The inequality is strict:
+    δ_2r ≥ threshold is consistent (counterexamples exist there), δ_2r below it is not.
+    Scaling A by a constant does not move critical points, so the scale-optimal δ is the one
+    to compare; a ground truth of rank below r* only raises the threshold, so using the
+    stated r* is conservative.  The check compares ``min(claimed δ, upper bound on δ_2r
+    from rip_upper)`` with ``1/(1 + √(r*/r)) − tol.theorem`` and, on a contradiction, says
+    which part of the claim must be false.  Skipped when r* > r (no theorem applies).
     """
     r, rs = cert.r, cert.r_star
+    k = bracket.order
+    cite = (
+        "[Zhang–Sojoudi–Lavaei 2019, arXiv:1901.01631, Thm 3 (r = r* = 1);"
+        " R. Y. Zhang 2021, arXiv:2104.10790 (r ≥ r*)]"
+    )
     if rs > r:
         return Check(
             "theorem_threshold",
             True,
-            f"r* = {rs} > r = {r}: the sharp threshold theorems do not apply",
+            f"r* = {rs} > r = {r}: no RIP threshold theorem applies (they assume r* ≤ r)",
             evidence="skipped",
         )
     thr = theory_threshold(r, rs)
     upper = bracket.delta_upper
-    ref = min(float(cert.delta), upper)
+    claimed = float(cert.delta)
+    ref = min(claimed, upper)
     ok = ref >= thr - tol.theorem
-    detail = (
-        f"δ_2r ≤ {ref:.10g} (claimed {cert.delta:.10g}, certified upper {upper:.10g}) vs sharp"
-        f" threshold 1/(1+√(r*/r)) = {thr:.10g} for (r, r*) = ({r}, {rs})"
-        " [Zhang–Sojoudi–Lavaei 2019, arXiv:1901.01631; R. Y. Zhang 2021, arXiv:2104.10790]"
+    theorem = (
+        f"δ-RIP of order 2r with δ < 1/(1+√(r*/r)) = {thr:.10g} leaves no spurious"
+        f" second-order critical point for (r, r*) = ({r}, {rs})"
     )
-    if not ok:
+    if ok:
         detail = (
-            f"contradicts the theorem: below δ = {thr:.10g} no spurious second-order point"
-            f" exists for (r, r*) = ({r}, {rs}), yet δ_2r ≤ {ref:.10g} (claimed"
-            f" {cert.delta:.10g}, certified upper {upper:.10g}); the float checks that"
-            " accepted X are wrong [Zhang–Sojoudi–Lavaei 2019, arXiv:1901.01631;"
-            " R. Y. Zhang 2021, arXiv:2104.10790]"
+            f"δ_{k} ≤ {ref:.10g} (claimed {claimed:.10g}, upper bound {upper:.10g}) is not"
+            f" below the threshold: consistent with the theorem ({theorem}) {cite}"
+        )
+    elif upper < thr - tol.theorem:
+        detail = (
+            f"contradicts the theorem ({theorem}): the verifier's own upper bound"
+            f" δ_{k} ≤ {upper:.10g} is below it, so X is not a spurious second-order critical"
+            f" point of this operator and the float checks that accepted X are wrong {cite}"
+        )
+    else:
+        detail = (
+            f"contradicts the theorem ({theorem}): the claimed δ = {claimed:.10g} is below it"
+            f" while the verifier's upper bound is δ_{k} ≤ {upper:.10g}: the claimed δ is not"
+            f" an RIP constant of this operator (see rip_spectral) or X is not a spurious"
+            f" second-order critical point {cite}"
         )
     return Check(
         "theorem_threshold", ok, detail, value=ref - thr, tolerance=tol.theorem, evidence="theorem"
