@@ -1,8 +1,10 @@
 """Threshold search: the infimum of δ*(X, Z) over (X, Z) for given (r, r*) (docs/math.md §5, §7).
 
-Theory (Zhang, Sojoudi & Lavaei, JMLR 2019 for r = r* = 1; R. Y. Zhang 2021–2022 in
-general): no spurious second-order point exists under δ-RIP with ``δ < 1/(1+√(r*/r))``,
-and the bound is attained by ``X = √t·[I_r; 0]``, ``Z = [0; I_r*]``, ``t = √r*/(√r+√r*)``.
+Theory (Zhang, Sojoudi & Lavaei, JMLR 20(114) 2019, arXiv:1901.01631, Theorem 3, for
+r = r* = 1; R. Y. Zhang, arXiv:2104.10790, for r ≥ r*): under δ-RIP of order 2r with
+``δ < 1/(1+√(r*/r))`` (strict) every second-order critical point X (∇f = 0, ∇²f ⪰ 0) has
+``XXᵀ = ZZᵀ``, so δ* ≥ that bound; it is proved sharp for r = r* and for r* = 1 only.  The
+SDP attains it at ``X = √t·[I_r; 0]``, ``Z = [0; I_r*]``, ``t = √r*/(√r+√r*)`` (computed).
 A search that finds a value *below* the bound by more than the solver tolerance would
 contradict the theorem; such results are flagged (``below_theory`` and a
 :class:`ThresholdViolationWarning`), never hidden.
