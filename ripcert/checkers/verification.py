@@ -759,7 +759,7 @@ def _theorem_check(cert: Certificate, bracket: RipBracket, tol: Tolerances) -> C
       paper's "no spurious local minima" *is* this statement about second-order critical
       points (so is its Lemma 6, (17), for any r with ``rank M⋆ ≤ r``); it is stronger than
       one about local minima, since every local minimum is second-order critical and not
-      conversely (§3 of the paper; docs/math.md §1).
+      conversely (§4.3 of the paper; docs/math.md §1).
     * R. Y. Zhang, "Sharp global guarantees for nonconvex low-rank matrix recovery in the
       overparameterized regime", arXiv:2104.10790 (2021; abstract of v1): for r* ≤ r, "an
       RIP constant of δ < 1/(1 + √(r*/r)) is sufficient for the inexistence of spurious local
