@@ -7,6 +7,7 @@ import pytest
 from conftest import X_HALF, Z_HALF
 from ripcert import Certificate, CertificateFormatError, generate
 from ripcert.certificate import payload_hash, schema
+from ripcert.certificate.io import SCHEMA_ID
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +117,40 @@ def test_schema_file_is_valid_draft_2020_12():
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(schema())
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: None,
+        lambda d: d.update(claim="global_min"),
+        lambda d: d.pop("operator"),
+        lambda d: d.update(x=[[1.0], ["a"]]),
+        lambda d: d.update(x=[[1.0], [True]]),
+        lambda d: d.update(delta=1.5),
+        lambda d: d.update(delta=-0.1),
+        lambda d: d.update(extra_key=1),
+        lambda d: d["operator"].update(kernel=[[1.0, 0.0], []]),
+        lambda d: d["operator"].pop("kind", None),
+        lambda d: d.update(n="2"),
+    ],
+)
+def test_schema_verdicts_agree_with_the_reference_validator(cert, mutate):
+    """ripcert validates with jsonschema-rs; Python's jsonschema (the reference
+    implementation of Draft 2020-12) must reach the same verdict on every file."""
+    import jsonschema
+
+    from ripcert.certificate.io import check_schema
+
+    d = json.loads(json.dumps(cert.to_dict()))
+    mutate(d)
+    reference = jsonschema.Draft202012Validator(schema(d.get("schema", SCHEMA_ID))).is_valid(d)
+    try:
+        check_schema(d, schema(d.get("schema", SCHEMA_ID)))
+        ours = True
+    except CertificateFormatError:
+        ours = False
+    assert ours == reference
 
 
 def test_extra_sections_survive_round_trip(cert):

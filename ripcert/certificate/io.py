@@ -262,12 +262,34 @@ def _skeleton(d: dict) -> dict:
     return out
 
 
+@lru_cache(maxsize=8)
+def _compiled(schema_text: str) -> Any:
+    """A compiled Draft 2020-12 validator (jsonschema-rs) for a schema's JSON text."""
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(json.loads(schema_text))
+
+
+def check_schema(instance: Any, schema_obj: dict) -> None:
+    """Validate ``instance`` against a JSON Schema (Draft 2020-12) or raise
+    :class:`CertificateFormatError` ``schema violation at PATH: MESSAGE``.
+
+    jsonschema-rs compiles the schema once (Rust): importing it costs milliseconds, where the
+    Python ``jsonschema`` package pulls in optional format checkers (rfc3987-syntax compiles
+    Lark grammars at import: 1.0 s per process, benchmarks/README.md)."""
+    import jsonschema_rs
+
+    try:
+        _compiled(json.dumps(schema_obj, sort_keys=True)).validate(instance)
+    except jsonschema_rs.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.instance_path) or "(top level)"
+        raise CertificateFormatError(f"schema violation at {where}: {exc.message[:200]}") from None
+
+
 def validate_dict(d: dict, hash_verified: bool = False) -> None:
     """Schema id, then the hash (:func:`check_hash`, cheap: fail fast; skipped when the caller
     has verified it on the file's text, :func:`text_hash_matches`), then the JSON Schema;
     raises CertificateFormatError with a one-line reason."""
-    import jsonschema
-
     sid = d.get("schema")
     if sid not in READ_SCHEMAS:
         raise CertificateFormatError(
@@ -276,11 +298,7 @@ def validate_dict(d: dict, hash_verified: bool = False) -> None:
         )
     if not hash_verified:
         check_hash(d)
-    try:
-        jsonschema.validate(_skeleton(d), schema(str(sid)))
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
-        raise CertificateFormatError(f"schema violation at {where}: {exc.message[:200]}") from None
+    check_schema(_skeleton(d), schema(str(sid)))
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
