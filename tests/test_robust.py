@@ -413,7 +413,7 @@ def test_cli_verify_reports_the_robust_quantities(small, tmp_path, capsys):
     assert outliers == math.ceil(0.1 * 40) == 4
     assert main(["verify", str(path)]) == 0
     head, *rest = capsys.readouterr().out.splitlines()
-    assert "robust ℓ1 sensing" in head and "d = 12, r′ = 12, m = 40" in head
+    assert "robust ℓ1 sensing" in head and "d = 12, r′ = 12, r* = 2, m = 40" in head
     assert f"{outliers} nonzero residuals (≤ ⌈p·m⌉ = 4)" in head
     assert f"q = {cert.q:.10g}, t_max = {cert.t_max:.10g}" in head
     assert "n = " not in head and "r = " not in head and "δ" not in head
@@ -425,6 +425,7 @@ def test_cli_verify_reports_the_robust_quantities(small, tmp_path, capsys):
     assert out["robust"] == {
         "d": 12,
         "r_prime": 12,
+        "r_star": inst.model.r_star,
         "m": 40,
         "q": cert.q,
         "t_max": cert.t_max,

@@ -498,6 +498,7 @@ class RobustReport:
     t_max: float
     seconds: float
     claim: str = ROBUST_CLAIM
+    r_star: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -505,7 +506,8 @@ class RobustReport:
 
     @property
     def extra(self) -> dict[str, Any]:
-        return {"d": self.d, "r_prime": self.r_prime, "m": self.m, "q": self.q, "t_max": self.t_max}
+        out = {"d": self.d, "r_prime": self.r_prime, "m": self.m, "q": self.q, "t_max": self.t_max}
+        return out if self.r_star is None else {**out, "r_star": self.r_star}
 
 
 def verify_robust(cert: RobustCertificate | Mapping[str, Any], exact: bool = False) -> RobustReport:
@@ -531,7 +533,14 @@ def verify_robust(cert: RobustCertificate | Mapping[str, Any], exact: bool = Fal
         q=cert.q,
         t_max=cert.t_max,
         seconds=time.perf_counter() - t0,
+        r_star=_model_rank(cert.model),
     )
+
+
+def _model_rank(model: Mapping[str, Any]) -> int | None:
+    """The ground truth's rank r* as the certificate's (free-form) model states it, if it does."""
+    value = model.get("r_star")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 __all__ = [

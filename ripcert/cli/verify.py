@@ -78,7 +78,8 @@ def robust_quantities(rep: VerificationReport) -> dict[str, Any]:
     number m of measurements, the ground truth's nonzero residuals (counted by the
     ``ground_truth`` check, with its bound ⌈p·m⌉ when the certificate states p), the
     curvature q of ``L(U* + tΔU) − L(U*) = t²q`` and the range ``0 < t ≤ t_max``."""
-    out: dict[str, Any] = {k: rep.extra.get(k) for k in ("d", "r_prime", "m", "q", "t_max")}
+    keys = ("d", "r_prime", "r_star", "m", "q", "t_max")
+    out: dict[str, Any] = {k: rep.extra.get(k) for k in keys if k in rep.extra}
     gt = next((c for c in rep.checks if c.name == "ground_truth"), None)
     if gt is not None:
         out["nonzero_residuals"] = int(gt.value)
@@ -94,8 +95,9 @@ def _robust_head(rep: VerificationReport) -> str:
         resid = f", {rq['nonzero_residuals']} nonzero residuals" + (
             f" (≤ ⌈p·m⌉ = {bound})" if bound is not None else ""
         )
+    rstar = f" r* = {rq['r_star']}," if "r_star" in rq else ""
     return (
-        f"  (robust ℓ1 sensing, claim {rep.claim}: d = {rq['d']}, r′ = {rq['r_prime']},"
+        f"  (robust ℓ1 sensing, claim {rep.claim}: d = {rq['d']}, r′ = {rq['r_prime']},{rstar}"
         f" m = {rq['m']}{resid}; q = {_num(rq['q'], '.10g')}, t_max = {_num(rq['t_max'], '.10g')};"
         f" {rep.seconds:.2f} s)"
     )

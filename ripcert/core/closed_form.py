@@ -12,8 +12,13 @@ import numpy as np
 
 
 def theory_threshold(r: int, r_star: int) -> float:
-    """``1/(1+√(r*/r))``: the sharp RIP threshold for rank r ≥ r* (R. Y. Zhang 2021–2022;
-    1/2 for r = r*, Zhang, Sojoudi & Lavaei 2019).  docs/math.md §5, §7.
+    """``1/(1+√(r*/r))``: the RIP threshold for rank r ≥ r*.
+
+    Proved sufficient for r ≥ r* (R. Y. Zhang, arXiv:2104.10790: δ-RIP of order 2r with δ
+    below it leaves no spurious second-order critical point) and proved sharp for r = r*
+    (1/2; Zhang, Sojoudi & Lavaei, arXiv:1901.01631, for r = 1) and for r* = 1.  For the other
+    pairs the paper's necessary bound is weaker; the explicit family of docs/math.md §7
+    attains this value (a computed observation with checkable certificates, not a theorem).
 
     >>> theory_threshold(1, 1), round(theory_threshold(3, 1), 6)
     (0.5, 0.633975)
