@@ -128,6 +128,7 @@ def test_threshold_cli(tmp_path, capsys):
     assert rows[0]["found"] == pytest.approx(0.5, abs=1e-6)
     assert (tmp_path / rows[0]["certificate"]).exists()
     assert main(["threshold", "--r", "1"]) == 2
+    assert main(["threshold", "--r", "1", "--r-star", "1", "--hops", "-1"]) == 2
 
 
 def test_sgd_cli_talk_and_certificate(tmp_path, capsys):

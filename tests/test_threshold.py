@@ -150,3 +150,33 @@ def test_envelope_gradient_in_aligned_coordinates_matches_finite_differences():
     _, grad = T.delta_and_gradient(th, r, rs)
     fd = _central_differences(th, r, rs, 1e-4)
     np.testing.assert_allclose(grad, fd, atol=1e-3 * max(1.0, float(np.abs(fd).max())))
+
+
+def test_captured_columns_and_hop_redraw_only_the_captured_part():
+    """A partial recovery (column 2 of X inside span(Z), s₂ = 0) is detected geometrically;
+    a hop redraws exactly that column (A[:, 2] and s₂) and leaves every other parameter."""
+    r, rs = 3, 2
+    x = np.zeros((rs + r, r))
+    x[rs:, :] = np.diag([0.6, 0.6, 0.0])
+    x[:rs, 2] = [0.8, 0.6]  # a unit column in span(Z)
+    theta = np.concatenate([[1.0], x[:rs].ravel(), np.diag(x[rs:])])
+    assert np.allclose(T.unpack(theta, r, rs)[0], x)
+    assert T.captured_columns(theta, r, rs).tolist() == [2]
+    new = T.hop(theta, np.random.default_rng(0), r, rs)
+    xn, zn = T.unpack(new, r, rs)
+    changed = np.flatnonzero(np.any(xn != x, axis=0))
+    assert changed.tolist() == [2] and np.array_equal(zn, T.unpack(theta, r, rs)[1])
+    assert T.captured_columns(T.known_minimiser(r, rs), r, rs).size == 0
+    kicked = T.hop(T.known_minimiser(r, rs), np.random.default_rng(0), r, rs)
+    assert 0 < np.abs(kicked - T.known_minimiser(r, rs)).max() < 0.5
+
+
+def test_hops_are_seeded_and_counted():
+    a = T.search(2, 1, starts=1, seed=3, hops=1, certify=False)
+    b = T.search(2, 1, starts=1, seed=3, hops=1, certify=False)
+    c = T.search(2, 1, starts=1, seed=3, hops=0, certify=False)
+    assert a.found == b.found and a.protocol["hops"] == 1
+    assert a.starts[0].nfev > c.starts[0].nfev  # the hop's evaluations are counted
+    assert a.found <= c.found + 1e-12  # the better point is kept
+    with pytest.raises(InvalidInputError):
+        T.search(2, 1, starts=1, hops=-1)

@@ -32,6 +32,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--method", choices=METHODS, default="lbfgs", help="local search method")
     p.add_argument(
+        "--hops",
+        type=int,
+        default=0,
+        help="basin-hopping moves per start (redraw the columns of X captured by span(Z))",
+    )
+    p.add_argument(
         "--out",
         help="folder for table.md, table.json and certificates (created if missing;"
         " its parent must exist)",
@@ -63,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"need 1 ≤ r* ≤ r, got --r {r} --r-star {rs}")
     if args.starts < 0 or (args.starts == 0 and not args.seed_known):
         raise InvalidInputError("--starts: need at least one start (or --seed-known)")
+    if args.hops < 0:
+        raise InvalidInputError(f"--hops must be ≥ 0, got {args.hops}")
     if args.plot and args.out is None:
         raise InvalidInputError("--plot needs --out")
     out = None
@@ -84,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
                     seed_known=args.seed_known,
                     method=args.method,
                     progress=progress_enabled(args),
+                    hops=args.hops,
                 )
             )
     print(format_table(results))
