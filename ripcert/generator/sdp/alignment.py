@@ -21,7 +21,7 @@ Keeps (docs/math.md §3–§4):
 
 Why: row (i, j) of 𝒳' has at most two non-zeros (``X'`` has one per column), so every entry of
 the compressed bracket ``Sᵀ𝒳'ᵀH'𝒳'S`` involves at most four entries of H' instead of ``4r²``;
-at r = r* = 10 (k = 20) the conic data shrink from 2.9·10⁶ to 3.7·10⁵ non-zeros and the sparse
+at r = r* = 10 (k = 20) the conic data shrink from 5.6·10⁶ to 3.7·10⁵ non-zeros and the sparse
 factorisation of SCS's KKT matrix stops filling in (benchmarks/README.md).  Only the
 unstructured program may be aligned: a kernel structure or a restricted isometry lives in the
 caller's coordinates.
