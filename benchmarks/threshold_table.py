@@ -66,6 +66,10 @@ def main() -> None:
     ap.add_argument("--maxfev", type=int, default=150, help="evaluations per local search")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", required=True, help="folder for the per-pair JSON (resumable)")
+    ap.add_argument("--cheap-first", action="store_true", help="run the cheapest pairs first")
+    ap.add_argument(
+        "--report", action="store_true", help="only print the table of the pairs already in --out"
+    )
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +79,20 @@ def main() -> None:
         for p in pairs
         if (out / f"pair_{p[0]}_{p[1]}.json").exists()
     }
-    todo = sorted((p for p in pairs if p not in done), key=lambda p: -(p[0] + p[1]) * p[0])
+    # the cheap pairs (r ≤ 4) first, then the rest by decreasing cost (k = r + r*)
+    if args.report:
+        print(table(list(done.values())))
+        missing = [p for p in pairs if p not in done]
+        print(f"\n{len(done)} of {len(pairs)} pairs done; missing: {missing or 'none'}")
+        return
+
+    # the cheap pairs (r ≤ 4) first, then the rest by decreasing cost ((r + r*)·r), or all
+    # by increasing cost with --cheap-first (most pairs done when time is short)
+    def cost(p: tuple[int, int]) -> tuple[bool, int]:
+        c = (p[0] + p[1]) * p[0]
+        return (False, c) if args.cheap_first else (p[0] > 4, -c)
+
+    todo = sorted((p for p in pairs if p not in done), key=cost)
     from tqdm import tqdm
 
     t0 = time.perf_counter()

@@ -98,9 +98,9 @@ def test_generate_exact_solves_each_sdp_once(monkeypatch, capsys):
     calls: list[str] = []
     real = engine.run_backend
 
-    def counting(prog, name):
+    def counting(prog, name, *settings):
         calls.append(name)
-        return real(prog, name)
+        return real(prog, name, *settings)
 
     cvx: list[int] = []
     real_cvx = cp.Problem.solve

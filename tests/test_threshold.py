@@ -114,8 +114,10 @@ def test_invariance_justifies_reduction():
 
 
 def test_value_below_theory_is_flagged(monkeypatch):
-    monkeypatch.setattr(T, "fast_delta", lambda x, z: 0.4)
-    monkeypatch.setattr(T, "delta_and_gradient", lambda th, r, rs: (0.4, np.zeros(len(th))))
+    monkeypatch.setattr(T, "fast_delta", lambda x, z, loose=False: 0.4)
+    monkeypatch.setattr(
+        T, "delta_and_gradient", lambda th, r, rs, loose=False: (0.4, np.zeros(len(th)))
+    )
     with pytest.warns(T.ThresholdViolationWarning, match="below the theorem"):
         res = T.search(1, 1, starts=1, certify=False)
     assert res.below_theory

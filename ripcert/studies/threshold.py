@@ -55,6 +55,11 @@ from ripcert.generator.sdp.engine import (
 VIOLATION_TOL = 1e-6
 #: a start "reaches the threshold" when its local minimum is within this of the theory
 REACH_TOL = 1e-3
+#: solver settings inside the search (the minimiser is certified at full accuracy by
+#: :func:`generate`): near the optimum the program is degenerate and SCS at 1e-8 took 925
+#: iterations where 1e-6 took 225, for the same δ* to 2e-8 (a (4, 4) minimiser)
+SEARCH_TOL = 1e-6
+SEARCH_MAX_ITERS = 20_000
 
 
 class ThresholdViolationWarning(RuntimeWarning):
@@ -124,7 +129,7 @@ class _Solve:
     comp: np.ndarray | None = None
 
 
-def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
+def _solve_direct(x: np.ndarray, z: np.ndarray, loose: bool = False) -> _Solve:
     """The η-form SDP (margin 0) for normalised (X, Z) on a direct back-end (``auto``).
 
     The program is the engine's own (:func:`ripcert.generator.sdp.engine.unstructured_program`),
@@ -132,6 +137,9 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     search; the final minimiser is certified by :func:`generate`).  Returns the raw kernel,
     and the multipliers of the first- and second-order blocks with the coordinate
     complement S they were built on, for the envelope gradient of :func:`delta_and_gradient`.
+    ``loose=True`` solves with the search's settings (:data:`SEARCH_TOL`,
+    :data:`SEARCH_MAX_ITERS`) instead of the certify defaults; the local searches use it, the
+    value they report is re-evaluated at the defaults.
     """
     n, r = x.shape
     e = residual(x, z)
@@ -146,7 +154,9 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
 
     first = backend_order("auto", prog.num_vars)[:1]  # one back-end: the search falls back
     try:
-        xs, _, duals = run_until_accepted(prog, first, "search", accept)
+        xs, _, duals = run_until_accepted(
+            prog, first, "search", accept, *((SEARCH_TOL, SEARCH_MAX_ITERS) if loose else ())
+        )
     except NoneAccepted:
         return _Solve(math.nan, math.nan, False)
     eta = min(max(layout.eta(xs), 0.0), 1.0)
@@ -159,7 +169,7 @@ def _solve_direct(x: np.ndarray, z: np.ndarray) -> _Solve:
     return _Solve((1.0 - eta) / (1.0 + eta), eta, True, kern, zd, comp)
 
 
-def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
+def fast_delta(x: np.ndarray, z: np.ndarray, loose: bool = False) -> float:
     """δ*(X, Z) (margin 0) from the η-form SDP of :mod:`ripcert.generator.sdp`, built
     directly for Clarabel.
 
@@ -172,7 +182,7 @@ def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
     0.5
     """
     xn, zn = _normalised(x, z)
-    sol = _solve_direct(xn, zn)
+    sol = _solve_direct(xn, zn, loose)
     if sol.ok:
         return sol.delta
     try:
@@ -181,7 +191,9 @@ def fast_delta(x: np.ndarray, z: np.ndarray) -> float:
         return 1.0
 
 
-def delta_and_gradient(theta: np.ndarray, r: int, r_star: int) -> tuple[float, np.ndarray]:
+def delta_and_gradient(
+    theta: np.ndarray, r: int, r_star: int, loose: bool = False
+) -> tuple[float, np.ndarray]:
     """δ* at the reduced parameters θ and its gradient by the envelope theorem.
 
     For the conic program ``min qᵀw s.t. A(θ)w + s = b, s ∈ K`` with optimal primal w* and
@@ -192,9 +204,9 @@ def delta_and_gradient(theta: np.ndarray, r: int, r_star: int) -> tuple[float, n
     If Clarabel fails, returns the checked-path value and a zero gradient.
     """
     x, z = _normalised(*unpack(theta, r, r_star))
-    sol = _solve_direct(x, z)
+    sol = _solve_direct(x, z, loose)
     if not sol.ok:
-        return fast_delta(x, z), np.zeros(len(theta))
+        return fast_delta(x, z, loose), np.zeros(len(theta))
     if sol.h is None:
         return sol.delta, np.zeros(len(theta))
     assert sol.dual is not None and sol.comp is not None
@@ -322,7 +334,7 @@ def _local_search(
         res = scipy.optimize.minimize(
             delta_and_gradient,
             theta0,
-            args=(r, r_star),
+            args=(r, r_star, True),
             jac=True,
             method="L-BFGS-B",
             options={"maxfun": maxfev, "ftol": 1e-12, "gtol": 1e-9},
@@ -330,7 +342,7 @@ def _local_search(
     else:
 
         def obj(th: np.ndarray) -> float:
-            return fast_delta(*unpack(th, r, r_star))
+            return fast_delta(*unpack(th, r, r_star), loose=True)
 
         simplex = np.vstack([theta0] + [theta0 + 0.1 * np.eye(dim)[i] for i in range(dim)])
         res = scipy.optimize.minimize(
@@ -448,6 +460,8 @@ def search(
         "seed": seed,
         "seed_known": seed_known,
         "hops": hops,
+        "solver_tol": SEARCH_TOL,
+        "solver_max_iters": SEARCH_MAX_ITERS,
         "init": "sigma~U(0.5,1.5), A~N(0,0.25), s~U(0.2,1.2)",
         "reach_tol": REACH_TOL,
     }

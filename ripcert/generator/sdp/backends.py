@@ -260,14 +260,26 @@ def solve_cvxpy(prog: ConicProgram, solver: str) -> RawSolution:
 BACKENDS = ("clarabel", "scs", "scs-indirect")
 
 
-def run_backend(prog: ConicProgram, name: str) -> RawSolution:
-    """Solve with the named back-end (``clarabel``, ``scs``, ``scs-indirect``, ``cvxpy:NAME``)."""
+def run_backend(
+    prog: ConicProgram, name: str, tol: float | None = None, max_iters: int | None = None
+) -> RawSolution:
+    """Solve with the named back-end (``clarabel``, ``scs``, ``scs-indirect``, ``cvxpy:NAME``).
+
+    ``tol`` (Clarabel's gap and feasibility tolerances, SCS's ``eps``) and ``max_iters`` (SCS)
+    default to the back-end's certify settings (1e-9; 1e-8 and 200,000); searches that
+    certify their final point separately may pass looser ones.
+    """
+    scs_opts: dict[str, float | int] = {}
+    if tol is not None:
+        scs_opts["eps"] = tol
+    if max_iters is not None:
+        scs_opts["max_iters"] = max_iters
     if name == "clarabel":
-        return solve_clarabel(prog)
+        return solve_clarabel(prog) if tol is None else solve_clarabel(prog, tol=tol)
     if name == "scs":
-        return solve_scs(prog)
+        return solve_scs(prog, **scs_opts)  # type: ignore[arg-type]
     if name == "scs-indirect":
-        return solve_scs(prog, indirect=True)
+        return solve_scs(prog, indirect=True, **scs_opts)  # type: ignore[arg-type]
     if name.startswith("cvxpy:") and len(name) > 6:
         return solve_cvxpy(prog, name[6:])
     raise InvalidInputError(

@@ -150,6 +150,8 @@ def run_until_accepted(
     order: list[str],
     policy: Acceptance,
     accept: Callable[[RawSolution], tuple[T, dict[str, float]]],
+    tol: float | None = None,
+    max_iters: int | None = None,
 ) -> tuple[T, SolverReport, dict[str, np.ndarray]]:
     """The one solve loop: the back-ends in ``order`` until one is accepted.
 
@@ -161,7 +163,7 @@ def run_until_accepted(
     """
     attempts: list[Attempt] = []
     for backend in order:
-        raw = run_backend(prog, backend)
+        raw = run_backend(prog, backend, tol, max_iters)
         if not accepts(policy, raw.status) or raw.x is None:
             why = f"status {raw.raw_status}"
             attempts.append(Attempt(raw.backend, raw.status, raw.seconds, raw.iterations, why))
