@@ -188,7 +188,7 @@ def test_solver_failure_is_an_error_not_a_result(monkeypatch):
     import ripcert.generator.sdp.engine as engine
     from ripcert.generator.sdp.backends import RawSolution
 
-    def inaccurate(prog, name):
+    def inaccurate(prog, name, *settings):
         x = np.zeros(prog.num_vars)
         x[-1] = 0.5
         return RawSolution(name, "optimal_inaccurate", "AlmostSolved", x, None, 0.0, 1)
