@@ -20,13 +20,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 
-def run_pair(r: int, rs: int, starts: int, seed: int, out: str, hops: int, maxfev: int) -> dict:
+def run_pair(
+    r: int, rs: int, starts: int, seed: int, out: str, hops: int, maxfev: int, method: str
+) -> dict:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from ripcert.certificate import atomic_write_text
     from ripcert.studies import threshold as T
 
     t0 = time.perf_counter()
-    res = T.search(r, rs, starts=starts, seed=seed, hops=hops, maxfev=maxfev)
+    res = T.search(r, rs, starts=starts, seed=seed, hops=hops, maxfev=maxfev, method=method)
     row = res.row()
     row["wall_seconds"] = time.perf_counter() - t0
     row["starts_detail"] = [
@@ -64,6 +66,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hops", type=int, default=2, help="basin-hopping moves per start")
     ap.add_argument("--maxfev", type=int, default=150, help="evaluations per local search")
+    ap.add_argument(
+        "--method", default="lbfgs", help="local search (ripcert.studies.threshold.METHODS)"
+    )
+    ap.add_argument(
+        "--pairs", default=None, help="only these pairs, e.g. 5:5,6:4 (default: every pair)"
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", required=True, help="folder for the per-pair JSON (resumable)")
     ap.add_argument("--cheap-first", action="store_true", help="run the cheapest pairs first")
@@ -74,6 +82,9 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     pairs = [(r, rs) for r in range(args.min_rank, args.max_rank + 1) for rs in range(1, r + 1)]
+    if args.pairs:
+        wanted = {tuple(int(v) for v in p.split(":")) for p in args.pairs.split(",")}
+        pairs = [p for p in pairs if p in wanted]
     done = {
         p: json.loads((out / f"pair_{p[0]}_{p[1]}.json").read_text())
         for p in pairs
@@ -97,7 +108,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool, tqdm(total=len(todo), unit="pair") as bar:
-        job = (args.starts, args.seed, str(out), args.hops, args.maxfev)
+        job = (args.starts, args.seed, str(out), args.hops, args.maxfev, args.method)
         futs = {pool.submit(run_pair, r, rs, *job): (r, rs) for r, rs in todo}
         for fut in as_completed(futs):
             done[futs[fut]] = fut.result()

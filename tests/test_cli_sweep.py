@@ -129,6 +129,14 @@ def test_threshold_cli(tmp_path, capsys):
     assert (tmp_path / rows[0]["certificate"]).exists()
     assert main(["threshold", "--r", "1"]) == 2
     assert main(["threshold", "--r", "1", "--r-star", "1", "--hops", "-1"]) == 2
+    assert main(["threshold", "--r", "1", "--r-star", "1", "--maxfev", "0"]) == 2
+
+
+def test_threshold_cli_bundle_method_and_budget(capsys):
+    args = ["threshold", "--r", "2", "--r-star", "1", "--starts", "1", "--maxfev", "80"]
+    assert main([*args, "--method", "lbfgs+bundle"]) == 0
+    row = capsys.readouterr().out.splitlines()[-1].split("|")
+    assert abs(float(row[3]) - 1 / (1 + 0.5**0.5)) < 1e-3  # R. Y. Zhang's (2, 1) value
 
 
 def test_sgd_cli_talk_and_certificate(tmp_path, capsys):

@@ -11,7 +11,7 @@ from .paths import check_files_in, check_output_dir
 from .sweep import add_figure_options
 
 #: local-search methods of :func:`ripcert.studies.threshold.search` (checked equal in tests)
-METHODS = ("lbfgs", "nelder-mead")
+METHODS = ("lbfgs", "lbfgs+bundle", "nelder-mead")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seed-known", action="store_true", help="add a start near docs/math.md §7's point"
     )
-    p.add_argument("--method", choices=METHODS, default="lbfgs", help="local search method")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default="lbfgs",
+        help="local search: L-BFGS-B; L-BFGS-B then a non-smooth bundle descent for the rest"
+        " of the budget (continues where L-BFGS-B stops at a kink of δ*); Nelder-Mead",
+    )
+    p.add_argument(
+        "--maxfev",
+        type=int,
+        default=None,
+        help="SDP evaluations per local search (default 300; Nelder-Mead 400 × parameters)",
+    )
     p.add_argument(
         "--hops",
         type=int,
@@ -71,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("--starts: need at least one start (or --seed-known)")
     if args.hops < 0:
         raise InvalidInputError(f"--hops must be ≥ 0, got {args.hops}")
+    if args.maxfev is not None and args.maxfev < 1:
+        raise InvalidInputError(f"--maxfev must be ≥ 1, got {args.maxfev}")
     if args.plot and args.out is None:
         raise InvalidInputError("--plot needs --out")
     out = None
@@ -93,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
                     method=args.method,
                     progress=progress_enabled(args),
                     hops=args.hops,
+                    maxfev=args.maxfev,
                 )
             )
     print(format_table(results))

@@ -323,22 +323,49 @@ def hop(theta: np.ndarray, rng: np.random.Generator, r: int, r_star: int) -> np.
     return theta
 
 
-METHODS = ("lbfgs", "nelder-mead")
+METHODS = ("lbfgs", "lbfgs+bundle", "nelder-mead")
+
+
+def _bundle_stage(theta: np.ndarray, r: int, r_star: int, maxfev: int) -> tuple[np.ndarray, int]:
+    """:func:`ripcert.studies.nonsmooth.bundle_descent` from θ, on the scale-lifted parameters
+    ``φ = (c, cθ)`` with ``θ = φ[1:]/c`` (c is Z's first singular value, which θ fixes at 1).
+
+    δ* is invariant along the lift's extra direction, so the minima are unchanged; what changes
+    is that moving σ₁ against the other singular values of Z is one coordinate instead of a
+    joint move of all of θ (the stalled (6, 6) point of :mod:`.nonsmooth` descends along it).
+    Chain rule: ``∂δ/∂φ_j = g_j / c`` (j ≥ 1) and ``∂δ/∂c = −gᵀθ / c``.
+    """
+    from ripcert.studies.nonsmooth import bundle_descent
+
+    def fg(phi: np.ndarray) -> tuple[float, np.ndarray]:
+        c = phi[0]
+        if not c > 0:
+            return math.inf, np.zeros(len(phi))
+        th = phi[1:] / c
+        val, grad = delta_and_gradient(th, r, r_star, True)
+        return val, np.concatenate([[-(grad @ th) / c], grad / c])
+
+    res = bundle_descent(fg, np.concatenate([[1.0], theta]), maxfev=maxfev)
+    return res.x[1:] / res.x[0], res.nfev
 
 
 def _local_search(
     theta0: np.ndarray, r: int, r_star: int, maxfev: int, method: str
 ) -> tuple[np.ndarray, float, int]:
     dim = len(theta0)
-    if method == "lbfgs":
+    if method in ("lbfgs", "lbfgs+bundle"):
+        budget = maxfev if method == "lbfgs" else max(1, maxfev // 2)
         res = scipy.optimize.minimize(
             delta_and_gradient,
             theta0,
             args=(r, r_star, True),
             jac=True,
             method="L-BFGS-B",
-            options={"maxfun": maxfev, "ftol": 1e-12, "gtol": 1e-9},
+            options={"maxfun": budget, "ftol": 1e-12, "gtol": 1e-9},
         )
+        if method == "lbfgs+bundle" and maxfev - res.nfev > 1:
+            th, nfev = _bundle_stage(np.asarray(res.x), r, r_star, maxfev - int(res.nfev))
+            return th, fast_delta(*unpack(th, r, r_star)), int(res.nfev) + nfev
     else:
 
         def obj(th: np.ndarray) -> float:
@@ -379,6 +406,10 @@ def search(
 
     ``method="lbfgs"`` (default) runs scipy's L-BFGS-B on δ* with the envelope-theorem
     gradient of :func:`delta_and_gradient` (one SDP per evaluation);
+    ``method="lbfgs+bundle"`` gives L-BFGS-B half of ``maxfev`` and continues from where it
+    stops with the non-smooth descent of :mod:`ripcert.studies.nonsmooth` (L-BFGS-B stops at
+    the kinks of δ*; measured on a stalled (5, 5) point: 0.503779 → 0.500725 in 300
+    evaluations, where restarted L-BFGS-B made no progress);
     ``method="nelder-mead"`` is derivative-free (adaptive for dim > 4).
     ``starts`` random starts (``numpy.random.default_rng(seed)``, :func:`random_start`);
     ``seed_known`` adds one start near docs/math.md §7's minimiser (perturbed by 0.05·N(0, 1)),
@@ -403,8 +434,10 @@ def search(
         raise InvalidInputError(f"unknown method {method!r}; choose from {METHODS}")
     if hops < 0:
         raise InvalidInputError(f"hops must be ≥ 0, got {hops}")
+    if maxfev is not None and maxfev < 1:
+        raise InvalidInputError(f"maxfev must be ≥ 1, got {maxfev}")
     dim = num_params(r, r_star)
-    maxfev = maxfev or (300 if method == "lbfgs" else 400 * dim)
+    maxfev = maxfev or (300 if method.startswith("lbfgs") else 400 * dim)
     rng = np.random.default_rng([seed, r, r_star])
     inits = [("random", random_start(rng, r, r_star)) for _ in range(starts)]
     if seed_known:

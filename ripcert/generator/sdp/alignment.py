@@ -30,6 +30,7 @@ caller's coordinates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -75,12 +76,24 @@ class Alignment:
         return self.v.shape[0]
 
     def svec_map(self) -> np.ndarray:
-        """``T`` (d × d, orthogonal): ``T svec(M) = svec(QᵀMQ)``."""
-        return svec(self.q.T @ svec_basis(self.n) @ self.q).T
+        """``T`` (d × d, orthogonal): ``T svec(M) = svec(QᵀMQ)`` (built once per alignment)."""
+        return self._svec_map
+
+    @cached_property
+    def _svec_map(self) -> np.ndarray:
+        t = svec(self.q.T @ svec_basis(self.n) @ self.q).T
+        t.setflags(write=False)
+        return t
 
     def vec_map(self) -> np.ndarray:
         """``K = Vᵀ ⊗ Qᵀ`` (nr × nr, orthogonal): ``K vec(U) = vec(QᵀUV)`` (column-major)."""
-        return np.kron(self.v.T, self.q.T)
+        return self._vec_map
+
+    @cached_property
+    def _vec_map(self) -> np.ndarray:
+        k = np.kron(self.v.T, self.q.T)
+        k.setflags(write=False)
+        return k
 
     def kernel(self, h_aligned: np.ndarray) -> np.ndarray:
         """``H = Tᵀ H' T``: the aligned kernel in the caller's coordinates."""

@@ -143,8 +143,16 @@ def _scs_permutation(prog: ConicProgram) -> np.ndarray:
     return np.concatenate(perm)
 
 
+#: SCS's certify settings (:func:`run_backend` passes looser ones only when asked)
+SCS_EPS = 1e-8
+SCS_MAX_ITERS = 200_000
+
+
 def solve_scs(
-    prog: ConicProgram, eps: float = 1e-8, max_iters: int = 200_000, indirect: bool = False
+    prog: ConicProgram,
+    eps: float = SCS_EPS,
+    max_iters: int = SCS_MAX_ITERS,
+    indirect: bool = False,
 ) -> RawSolution:
     """SCS without Anderson acceleration (robust on degenerate instances with η* ≈ 0)."""
     import scs
@@ -269,17 +277,12 @@ def run_backend(
     default to the back-end's certify settings (1e-9; 1e-8 and 200,000); searches that
     certify their final point separately may pass looser ones.
     """
-    scs_opts: dict[str, float | int] = {}
-    if tol is not None:
-        scs_opts["eps"] = tol
-    if max_iters is not None:
-        scs_opts["max_iters"] = max_iters
+    eps = SCS_EPS if tol is None else tol
+    iters = SCS_MAX_ITERS if max_iters is None else max_iters
     if name == "clarabel":
         return solve_clarabel(prog) if tol is None else solve_clarabel(prog, tol=tol)
-    if name == "scs":
-        return solve_scs(prog, **scs_opts)  # type: ignore[arg-type]
-    if name == "scs-indirect":
-        return solve_scs(prog, indirect=True, **scs_opts)  # type: ignore[arg-type]
+    if name in ("scs", "scs-indirect"):
+        return solve_scs(prog, eps=eps, max_iters=iters, indirect=name == "scs-indirect")
     if name.startswith("cvxpy:") and len(name) > 6:
         return solve_cvxpy(prog, name[6:])
     raise InvalidInputError(
