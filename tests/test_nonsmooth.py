@@ -94,3 +94,18 @@ def test_values_are_monotone_and_budget_is_kept():
     res = bundle_descent(fg, x0, maxfev=37)
     assert len(seen) == res.nfev <= 37
     assert res.fun in seen and res.fun <= seen[0]
+
+
+def test_null_steps_at_a_kink_keep_the_iterate_and_stop_stationary():
+    """At the kink of f = ‖x‖₁ every step is null and ε shrinks; after more evaluations than
+    the bundle keeps, the iterate's own gradient must still be in it (an empty bundle
+    crashed here once, found by the (4, 3) threshold search), and the value must not move."""
+
+    def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
+        return float(np.abs(x).sum()), np.sign(x) + (x == 0)
+
+    for x0 in (np.array([1e-9]), np.array([1e-9, -1e-9])):
+        res = bundle_descent(fg, x0, maxfev=300)
+        assert res.message == "ε-stationary" and res.serious_steps == 0
+        assert res.nfev > 3 * len(x0) + 3  # more than the bundle keeps
+        assert np.array_equal(res.x, x0) and res.fun == fg(x0)[0]

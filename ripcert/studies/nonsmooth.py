@@ -108,8 +108,9 @@ def bundle_descent(
     keep = 3 * n + 3
     reach = 1.0  # trust in the step length: twice the last serious step
     while nfev < maxfev:
-        near = [i for i, p in enumerate(pts) if np.linalg.norm(p - x) <= eps]
-        gmat = np.array([grads[i] for i in near]).T
+        # the iterate's own gradient always, even when pruning has dropped its point
+        near = [grads[i] for i, p in enumerate(pts) if np.linalg.norm(p - x) <= eps]
+        gmat = np.column_stack([g, *near])
         try:
             chol = np.linalg.cholesky(h) if metric else None
         except np.linalg.LinAlgError:
@@ -137,7 +138,7 @@ def bundle_descent(
                 if metric and sy > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
                     v = np.eye(n) - np.outer(s, y) / sy
                     h = v @ h @ v.T + np.outer(s, s) / sy
-                x, f, serious = xt, float(ft), serious + 1
+                x, f, g, serious = xt, float(ft), gt, serious + 1
                 reach = 2.0 * t * norm_d
                 break
             if t * norm_d < eps:  # null step: the bundle gained a gradient
