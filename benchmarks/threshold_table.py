@@ -1,13 +1,16 @@
 """The threshold table from random starts: every 1 ≤ r* ≤ r ≤ R against 1/(1+√(r*/r)).
 
-Each pair runs :func:`ripcert.studies.threshold.search` (random starts only, seeded, L-BFGS-B on
-δ*(X, Z) with the SDP's envelope gradient, then ``--hops`` basin-hopping moves that redraw the
-columns of X captured by span(Z)) in its own worker process; a finished pair is
+Each pair runs :func:`ripcert.studies.threshold.search` (random starts only, seeded; the local
+search ``--method``: L-BFGS-B on δ*(X, Z) with the SDP's envelope gradient, or
+``lbfgs+bundle``, which continues where L-BFGS-B stops at a kink with the non-smooth descent of
+:mod:`ripcert.studies.nonsmooth`; then ``--hops`` basin-hopping moves that redraw the columns
+of X captured by span(Z)) in its own worker process; a finished pair is
 written to ``OUT/pair_r_rs.json`` at once (atomically), so an interrupted run resumes where it
 stopped.  Prints the Markdown table (found minimum, theory, gap, random starts within 1e-3 of
 the theory, seconds per pair) when every pair is done.  Usage::
 
-    python benchmarks/threshold_table.py --max-rank 6 --starts 2 --hops 2 --out runs/thr6
+    python benchmarks/threshold_table.py --max-rank 6 --starts 2 --hops 1 --maxfev 600 \
+        --method lbfgs+bundle --out runs/thr6
 """
 
 from __future__ import annotations
