@@ -62,6 +62,8 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
+    from ripcert.studies.threshold import METHODS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-rank", type=int, default=6)
     ap.add_argument("--min-rank", type=int, default=1, help="smallest r to run")
@@ -69,9 +71,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hops", type=int, default=2, help="basin-hopping moves per start")
     ap.add_argument("--maxfev", type=int, default=150, help="evaluations per local search")
-    ap.add_argument(
-        "--method", default="lbfgs", help="local search (ripcert.studies.threshold.METHODS)"
-    )
+    ap.add_argument("--method", choices=METHODS, default="lbfgs", help="local search")
     ap.add_argument(
         "--pairs", default=None, help="only these pairs, e.g. 5:5,6:4 (default: every pair)"
     )
@@ -93,7 +93,6 @@ def main() -> None:
         for p in pairs
         if (out / f"pair_{p[0]}_{p[1]}.json").exists()
     }
-    # the cheap pairs (r ≤ 4) first, then the rest by decreasing cost (k = r + r*)
     if args.report:
         print(table(list(done.values())))
         missing = [p for p in pairs if p not in done]

@@ -102,25 +102,28 @@ def bundle_descent(
     x = np.asarray(x0, dtype=float).copy()
     n = len(x)
     f, g = fg(x)
+    g = np.asarray(g, dtype=float)
     nfev, serious = 1, 0
     h = np.eye(n)
-    pts, grads = [x.copy()], [np.asarray(g, dtype=float)]
+    pts, grads = [x.copy()], [g]
     keep = 3 * n + 3
     reach = 1.0  # trust in the step length: twice the last serious step
     while nfev < maxfev:
         # the iterate's own gradient always, even when pruning has dropped its point
         near = [grads[i] for i, p in enumerate(pts) if np.linalg.norm(p - x) <= eps]
         gmat = np.column_stack([g, *near])
-        try:
-            chol = np.linalg.cholesky(h) if metric else None
-        except np.linalg.LinAlgError:
-            h, chol = np.eye(n), None
-        if np.linalg.norm(gmat @ min_norm_element(gmat)) < nu:  # Euclidean test
+        lam = min_norm_element(gmat)
+        if np.linalg.norm(gmat @ lam) < nu:  # Euclidean test
             eps *= 0.3
             if eps < eps_min:
                 return BundleResult(x, f, nfev, "ε-stationary", serious)
             continue
-        gstar = gmat @ min_norm_element(gmat, chol)
+        if metric:
+            try:
+                lam = min_norm_element(gmat, np.linalg.cholesky(h))
+            except np.linalg.LinAlgError:  # the metric lost definiteness: start it afresh
+                h = np.eye(n)
+        gstar = gmat @ lam
         d = -(h @ gstar)
         slope = float(gstar @ d)
         norm_d = float(np.linalg.norm(d))

@@ -363,9 +363,10 @@ def _local_search(
             method="L-BFGS-B",
             options={"maxfun": budget, "ftol": 1e-12, "gtol": 1e-9},
         )
-        if method == "lbfgs+bundle" and maxfev - res.nfev > 1:
-            th, nfev = _bundle_stage(np.asarray(res.x), r, r_star, maxfev - int(res.nfev))
-            return th, fast_delta(*unpack(th, r, r_star)), int(res.nfev) + nfev
+        th, nfev = np.asarray(res.x), int(res.nfev)
+        if method == "lbfgs+bundle" and maxfev - nfev > 1:
+            th, more = _bundle_stage(th, r, r_star, maxfev - nfev)
+            nfev += more
     else:
 
         def obj(th: np.ndarray) -> float:
@@ -384,9 +385,10 @@ def _local_search(
                 "initial_simplex": simplex,
             },
         )
-    # re-evaluate at the returned point (L-BFGS-B may return a non-final iterate's value)
-    th = np.asarray(res.x)
-    return th, fast_delta(*unpack(th, r, r_star)), int(res.nfev)
+        th, nfev = np.asarray(res.x), int(res.nfev)
+    # re-evaluate at the certify settings (the search used the loose ones; L-BFGS-B may also
+    # return a non-final iterate's value)
+    return th, fast_delta(*unpack(th, r, r_star)), nfev
 
 
 def search(
